@@ -1,0 +1,298 @@
+// The drain loop. One run is one or more pullers, each repeating the cycle
+//
+//   pull -> receive -> write -> confirm
+//
+// while a whole cycle fits before the deadline. A batch's handles are confirmed only for the
+// events its write stored (or parked), before that puller pulls again and inside the handle
+// window. Failures of single writes or confirms are counted, logged and left to redelivery;
+// only errors no retry can fix (credentials, configuration) stop the run.
+
+import type { PulledBatch, VodEvent } from '../events/event';
+import { SinkError, VodError, toError } from '../errors';
+import type { Logger } from '../log';
+import { backoff, sleep } from '../retry';
+import type { Sink, WriteOutcome } from '../sinks/sink';
+import type { VodClient } from '../vod/client';
+import { Budget, abortAt, type Timing } from './budget';
+import { Lanes, type SubAppId } from './lanes';
+import { SummaryBuilder, type RunSummary } from './summary';
+
+export interface DrainOptions {
+  stopWhen: 'empty' | 'deadline';
+  pullers: number;
+  subAppIds: readonly SubAppId[];
+  timing: Timing;
+}
+
+export interface RunWindow {
+  requestId: string | undefined;
+  startedAt: number;
+  deadline: number;
+}
+
+export interface DrainResult {
+  summary: RunSummary;
+  /** Set when the run stopped on an error that must also fail the invocation. */
+  fatal?: VodError;
+}
+
+/** Consecutive failed pulls after which the run stops instead of backing off again. */
+const MAX_PULL_FAILURES = 5;
+/** Consecutive batches with no successful write after which the run stops. */
+const MAX_SINK_FAILURES = 2;
+
+export async function drain(
+  vod: VodClient,
+  sink: Sink,
+  options: DrainOptions,
+  window: RunWindow,
+  log: Logger,
+): Promise<DrainResult> {
+  return new Drain(vod, sink, options, window, log).run();
+}
+
+class Drain {
+  private readonly budget: Budget;
+  private readonly summary: SummaryBuilder;
+  private readonly lanes: Lanes;
+  /** Last-resort bound on every call: nothing may run into the margin. */
+  private readonly runSignal: AbortSignal;
+  private pullFailures = 0;
+  private sinkFailures = 0;
+
+  constructor(
+    private readonly vod: VodClient,
+    private readonly sink: Sink,
+    private readonly options: DrainOptions,
+    window: RunWindow,
+    private readonly log: Logger,
+  ) {
+    this.budget = new Budget(window.startedAt, window.deadline, options.timing);
+    this.summary = new SummaryBuilder(
+      { requestId: window.requestId, dialect: vod.dialect, sink: sink.kind },
+      window.startedAt,
+    );
+    this.lanes = new Lanes(options.subAppIds);
+    this.runSignal = abortAt(window.deadline - options.timing.marginMs);
+  }
+
+  async run(): Promise<DrainResult> {
+    if (!this.budget.canStartCycle(Date.now())) {
+      const limitMs = this.budget.deadline - this.budget.startedAt;
+      this.summary.stop(
+        'too_short',
+        `time limit ${limitMs} ms is shorter than one cycle of ${this.budget.cycleMs} ms `
+          + '(pull + write + confirm + margin): raise the function timeout',
+      );
+    } else {
+      const pullers = Array.from({ length: this.options.pullers }, () => this.puller());
+      await Promise.all(pullers);
+    }
+
+    const summary = this.summary.finish(Date.now());
+    return this.summary.fatal ? { summary, fatal: this.summary.fatal } : { summary };
+  }
+
+  /** Runs cycles until the lanes are drained, the budget is spent or the run is stopped. */
+  private async puller(): Promise<void> {
+    while (!this.summary.stopped) {
+      const lane = this.lanes.next();
+      if (lane === undefined) return this.summary.stop('drained');
+
+      if (!this.budget.canStartCycle(Date.now())) {
+        return this.summary.stop('deadline', 'no full cycle fits before the deadline');
+      }
+
+      await this.cycle(lane.subAppId);
+    }
+  }
+
+  private async cycle(subAppId: SubAppId): Promise<void> {
+    const pullSentAt = Date.now();
+    const batch = await this.pull(subAppId);
+    if (batch === undefined) return;
+
+    this.receive(subAppId, batch);
+    if (batch.events.length === 0) {
+      if (this.options.stopWhen === 'empty') this.lanes.retire(subAppId);
+      return;
+    }
+
+    const outcomes = await this.write(batch.events);
+    await this.confirm(subAppId, batch.events, outcomes, pullSentAt);
+  }
+
+  /** One pull; on failure, backs off or stops the run, and yields no batch. */
+  private async pull(subAppId: SubAppId): Promise<PulledBatch | undefined> {
+    try {
+      const batch = await this.vod.pull({ subAppId, signal: this.runSignal });
+      this.pullFailures = 0;
+      return batch;
+    } catch (thrown) {
+      await this.pullFailed(subAppId, asVodError(thrown, 'pull'));
+      return undefined;
+    }
+  }
+
+  private async pullFailed(subAppId: SubAppId, error: VodError): Promise<void> {
+    this.summary.add('pullErrors');
+    this.log.warn('pull_failed', { subAppId, kind: error.kind, error });
+
+    if (error.stopsRun) {
+      this.summary.fatal = error;
+      this.summary.stop(error.kind === 'auth' ? 'auth_failed' : 'rejected', error.message);
+      return;
+    }
+
+    this.pullFailures += 1;
+    if (this.pullFailures >= MAX_PULL_FAILURES) {
+      this.summary.stop('vod_unavailable', `${this.pullFailures} pulls failed in a row: ${error.message}`);
+      return;
+    }
+
+    const waitMs = error.kind === 'throttled'
+      ? backoff(1000, 5000)(this.pullFailures)
+      : backoff(200, 2000)(this.pullFailures);
+    if (!this.budget.canWait(Date.now(), waitMs)) {
+      this.summary.stop('deadline', 'no time left to retry the pull');
+      return;
+    }
+    await sleep(waitMs);
+  }
+
+  private receive(subAppId: SubAppId, batch: PulledBatch): void {
+    this.summary.add('pulls');
+    this.summary.add('pulled', batch.events.length);
+    for (const event of batch.events) this.summary.addType(event.type);
+
+    for (const item of batch.unconfirmable) {
+      this.summary.add('unconfirmable');
+      this.log.error('event_unconfirmable', { subAppId, reason: item.reason, requestId: batch.requestId });
+    }
+
+    this.log.debug('pulled', { subAppId, count: batch.events.length, requestId: batch.requestId });
+  }
+
+  /** Writes a batch within its time; what has not finished by then counts as failed. */
+  private async write(events: readonly VodEvent[]): Promise<WriteOutcome[]> {
+    const signal = abortAt(this.budget.writeEndsBy(Date.now()));
+    const outcomes = await settleBefore(this.sink.write(events, signal), signal)
+      .catch((thrown: unknown) => events.map(() => failedOutcome(this.sink.kind, toError(thrown))));
+    const settled = outcomes ?? events.map(() => failedOutcome(this.sink.kind, timeoutError()));
+
+    settled.forEach((outcome, i) => this.count(events[i] as VodEvent, outcome));
+    this.watchSink(settled);
+    return settled;
+  }
+
+  private count(event: VodEvent, outcome: WriteOutcome): void {
+    switch (outcome.status) {
+      case 'stored':
+        return this.summary.add('stored');
+      case 'duplicate':
+        return this.summary.add('duplicates');
+      case 'parked':
+        this.summary.add('parked');
+        return this.log.warn('event_parked', { key: event.key, type: event.type, reason: event.problem });
+      case 'failed':
+        this.summary.add('failed');
+        return this.log.warn('write_failed', { key: event.key, type: event.type, error: outcome.error });
+    }
+  }
+
+  /** Stops the run when the sink keeps failing every write: pulling more would only churn. */
+  private watchSink(outcomes: readonly WriteOutcome[]): void {
+    const anyWritten = outcomes.some((outcome) => outcome.status !== 'failed');
+    this.sinkFailures = anyWritten ? 0 : this.sinkFailures + 1;
+    if (this.sinkFailures >= MAX_SINK_FAILURES) {
+      this.summary.stop('sink_unavailable', `${this.sinkFailures} batches in a row failed to write`);
+    }
+  }
+
+  /** Confirms exactly the events written safely, if the handle window still allows it. */
+  private async confirm(
+    subAppId: SubAppId,
+    events: readonly VodEvent[],
+    outcomes: readonly WriteOutcome[],
+    pullSentAt: number,
+  ): Promise<void> {
+    const written = events.filter((_, i) => outcomes[i]?.status !== 'failed');
+    if (written.length === 0) return;
+
+    const now = Date.now();
+    if (now > this.budget.confirmBy(pullSentAt)) {
+      this.summary.add('skipped', written.length);
+      this.log.warn('confirm_skipped_window', {
+        subAppId,
+        count: written.length,
+        lateByMs: now - this.budget.confirmBy(pullSentAt),
+        keys: written.map((event) => event.key),
+        note: 'handle window closing: these events will come back and be stored once',
+      });
+      return;
+    }
+
+    const handles = written.map((event) => event.handle);
+    const signal = abortAt(this.budget.confirmEndsBy(now, pullSentAt));
+    try {
+      const result = await settleBefore(this.vod.confirm({ subAppId, handles, signal }), signal);
+      const confirmed = result?.confirmed.length ?? 0;
+      this.summary.add('confirmed', confirmed);
+      this.reportUnconfirmed(subAppId, written, new Set(result?.confirmed ?? []));
+    } catch (thrown) {
+      const error = asVodError(thrown, 'confirm');
+      this.summary.add('confirmFailed', written.length);
+      this.log.error('confirm_failed', { subAppId, count: written.length, error });
+      if (error.stopsRun) {
+        this.summary.fatal = error;
+        this.summary.stop(error.kind === 'auth' ? 'auth_failed' : 'rejected', error.message);
+      }
+    }
+  }
+
+  private reportUnconfirmed(subAppId: SubAppId, written: readonly VodEvent[], confirmed: Set<string>) {
+    const missed = written.filter((event) => !confirmed.has(event.handle));
+    if (missed.length === 0) return;
+    this.summary.add('confirmFailed', missed.length);
+    this.log.warn('confirm_incomplete', {
+      subAppId,
+      count: missed.length,
+      keys: missed.map((event) => event.key),
+      note: 'stored but not confirmed: these events will come back and be stored once',
+    });
+  }
+}
+
+/** Resolves with the promise's value, or with undefined if `signal` aborts first. */
+function settleBefore<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function asVodError(thrown: unknown, step: string): VodError {
+  if (thrown instanceof VodError) return thrown;
+  const error = toError(thrown);
+  return new VodError('transient', `${step} failed: ${error.message}`, { action: step, cause: error });
+}
+
+function timeoutError(): Error {
+  return new Error('write did not finish within its time (DRAIN_WRITE_TIMEOUT_MS)');
+}
+
+function failedOutcome(sink: string, cause: Error): WriteOutcome {
+  const error = new SinkError(sink, cause.message, { retryable: true, cause });
+  return { status: 'failed', error };
+}

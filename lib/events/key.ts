@@ -1,0 +1,42 @@
+// Event keys: the identity an event keeps across redeliveries, and a safe path segment wherever
+// a sink turns it into a file name or object key.
+
+import { createHash } from 'node:crypto';
+
+/** Characters a VOD id may hold when it becomes part of a path; anything else is not an id. */
+const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** True when `text` can stand as one path segment: no slash, no `..`, no control characters. */
+export function isSafeSegment(text: string): boolean {
+  return SAFE_SEGMENT.test(text) && !text.includes('..');
+}
+
+/**
+ * The key of an event: `<type>/<id>` when the event names a task or file, else
+ * `<type>/sha256-<digest>` over its canonical content (the handle left out, so a redelivery
+ * hashes the same). An unsafe type becomes `unsafe-type-<digest>`.
+ */
+export function eventKey(type: string, id: string | null, content: unknown): string {
+  const typePart = isSafeSegment(type) ? type : `unsafe-type-${digest(type).slice(0, 16)}`;
+  const idPart = id !== null && isSafeSegment(id) ? id : `sha256-${digest(canonicalJson(content))}`;
+  return `${typePart}/${idPart}`;
+}
+
+/** JSON with object keys sorted at every depth: equal content gives equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const sorted: Record<string, unknown> = {};
+  for (const name of Object.keys(value).sort()) {
+    sorted[name] = sortKeys((value as Record<string, unknown>)[name]);
+  }
+  return sorted;
+}
+
+export function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}

@@ -1,0 +1,122 @@
+// One run of the drain, from raw environment and invocation context to a summary: the path the
+// SCF handler and the operator command share.
+
+import { createHash } from 'node:crypto';
+import { loadConfig, type Config } from './config';
+import { drain } from './drain/loop';
+import type { RunSummary } from './drain/summary';
+import { ConfigError, VodError, toError } from './errors';
+import { createLogger, type Logger } from './log';
+import { createSink } from './sinks';
+import type { Sink } from './sinks/sink';
+import type { VodClient } from './vod/client';
+import { createVodClient } from './vod';
+
+export interface InvocationContext {
+  request_id?: string;
+  /** SCF's time limit for this invocation; the deadline is taken from it at entry. */
+  time_limit_in_ms?: number;
+}
+
+export interface RunOptions {
+  /** Where log lines go; stdout by default. */
+  write?: (line: string) => void;
+}
+
+/** The run stopped on an error no retry inside it could fix; carries the summary. */
+export class RunStoppedError extends Error {
+  override readonly name = 'RunStoppedError';
+
+  constructor(
+    readonly summary: RunSummary,
+    cause: VodError,
+  ) {
+    super(`run stopped (${summary.stopReason}): ${cause.message}`, { cause });
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export async function runOnce(
+  env: Env,
+  context: InvocationContext = {},
+  options: RunOptions = {},
+): Promise<RunSummary> {
+  const startedAt = Date.now();
+  const requestId = context.request_id;
+  const config = readConfig(env, requestId, options);
+  const log = createLogger({
+    level: config.logLevel,
+    secrets: config.secrets,
+    write: options.write,
+    fields: { requestId },
+  });
+
+  const deadline = startedAt + (context.time_limit_in_ms ?? config.drain.defaultTimeLimitMs);
+  const { vod, sink } = partsFor(config, log);
+  const { summary, fatal } = await drain(
+    vod,
+    sink,
+    {
+      stopWhen: config.drain.stopWhen,
+      pullers: config.drain.pullers,
+      subAppIds: config.vod.subAppIds,
+      timing: {
+        pullMs: config.vod.pullTimeoutMs,
+        writeMs: config.drain.writeTimeoutMs,
+        confirmMs: config.vod.confirmTimeoutMs,
+        marginMs: config.drain.marginMs,
+        windowMs: config.vod.handleWindowMs,
+      },
+    },
+    { requestId, startedAt, deadline },
+    log,
+  );
+
+  log.info('run_summary', { ...summary });
+  if (fatal) throw new RunStoppedError(summary, fatal);
+  return summary;
+}
+
+function readConfig(env: Env, requestId: string | undefined, options: RunOptions): Config {
+  try {
+    return loadConfig(env);
+  } catch (thrown) {
+    const error = toError(thrown);
+    const log = createLogger({ write: options.write, fields: { requestId } });
+    const problems = error instanceof ConfigError ? error.problems : undefined;
+    log.error('config_invalid', { message: error.message, problems });
+    throw error;
+  }
+}
+
+/**
+ * Clients and sink survive across warm invocations of one instance (connection reuse), and are
+ * rebuilt when the configuration changes. The fingerprint is a hash: no secret is kept twice.
+ */
+let warm: { fingerprint: string; vod: VodClient; sink: Sink } | undefined;
+
+function partsFor(config: Config, log: Logger): { vod: VodClient; sink: Sink } {
+  const fingerprint = createHash('sha256').update(JSON.stringify(config)).digest('hex');
+  if (warm?.fingerprint === fingerprint) return warm;
+
+  if (warm) {
+    const old = warm.sink;
+    old.close().catch((error: unknown) => log.warn('sink_close_failed', { error: toError(error) }));
+  }
+  warm = { fingerprint, vod: createVodClient(config.vod), sink: createSink(config.sink) };
+  log.info('parts_created', {
+    dialect: config.vod.api,
+    endpoint: config.vod.endpoint.origin,
+    sink: config.sink.kind,
+    credentials: config.vod.credentials.source,
+  });
+  return warm;
+}
+
+/** Closes the warm parts (tests and the operator command; SCF simply freezes the instance). */
+export async function closeWarmParts(): Promise<void> {
+  const parts = warm;
+  warm = undefined;
+  await parts?.sink.close();
+}

@@ -1,0 +1,35 @@
+// Builds the deployable artefact: one CommonJS file, dist/index.js, exporting main_handler and
+// loadable with require() on SCF's Node.js 20 runtime with no node_modules beside it.
+
+import { build } from 'esbuild';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export const ENTRY = resolve(__dirname, '../functions/pull-vod-events/index.ts');
+export const OUTFILE = resolve(__dirname, '../dist/index.js');
+
+export async function buildBundle(outfile = OUTFILE): Promise<{ outfile: string; bytes: number }> {
+  await build({
+    entryPoints: [ENTRY],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    sourcemap: false,
+    legalComments: 'external',
+    logLevel: 'warning',
+  });
+  return { outfile, bytes: statSync(outfile).size };
+}
+
+if (require.main === module) {
+  buildBundle().then(
+    ({ outfile, bytes }) => console.log(`built ${outfile} (${Math.round(bytes / 1024)} KB)`),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
