@@ -21,6 +21,8 @@ export interface InvocationContext {
 export interface RunOptions {
   /** Where log lines go; stdout by default. */
   write?: (line: string) => void;
+  /** Pull and print without storing or confirming. */
+  dryRun?: boolean;
 }
 
 /** The run stopped on an error no retry inside it could fix; carries the summary. */
@@ -59,6 +61,7 @@ export async function runOnce(
     sink,
     {
       stopWhen: config.drain.stopWhen,
+      dryRun: options.dryRun,
       pullers: config.drain.pullers,
       subAppIds: config.vod.subAppIds,
       timing: {

@@ -22,6 +22,8 @@ export interface DrainOptions {
   pullers: number;
   subAppIds: readonly SubAppId[];
   timing: Timing;
+  /** Pull and log what would be stored; write nothing, confirm nothing (events come back). */
+  dryRun?: boolean;
 }
 
 export interface RunWindow {
@@ -118,6 +120,8 @@ class Drain {
       return;
     }
 
+    if (this.options.dryRun) return this.show(batch.events);
+
     const outcomes = await this.write(batch.events);
     await this.confirm(subAppId, batch.events, outcomes, pullSentAt);
   }
@@ -171,6 +175,14 @@ class Drain {
     }
 
     this.log.debug('pulled', { subAppId, count: batch.events.length, requestId: batch.requestId });
+  }
+
+  /** Dry run: one line per event instead of a write; nothing is confirmed, so all come back. */
+  private show(events: readonly VodEvent[]): void {
+    for (const event of events) {
+      const { key, type, subAppId, taskId, outputs, problem } = event;
+      this.log.info('dry_run_event', { key, type, subAppId, taskId, outputs, problem });
+    }
   }
 
   /** Writes a batch within its time; what has not finished by then counts as failed. */
