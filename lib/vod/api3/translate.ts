@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { buildEvent } from '../../events/build';
 import type { OutputFile, PulledBatch, Unconfirmable, VodEvent } from '../../events/event';
 
-const text = z.string().nullish().transform((v) => v ?? null);
+/** Optional text; the service sends "" as often as null for "none". */
+const text = z.string().nullish().transform((v) => v || null);
 
 const FileInfo = z.object({
   ErrCode: z.number().int(),
@@ -126,9 +127,26 @@ function otherEvent(handle: string, subAppId: number | undefined, type: string, 
   return buildEvent({ handle, subAppId, type, taskId, fileId, content });
 }
 
-/** The type's own field: the SDK spells it `<Type>Event`, some examples plain `<Type>`. */
+/** Types whose field is not named `<Type>Event`. */
+const IRREGULAR_FIELDS: Record<string, string> = {
+  NewFileUpload: 'FileUploadEvent',
+  ProcedureStateChanged: 'ProcedureStateChangeEvent',
+  FileDeleted: 'FileDeleteEvent',
+};
+
+/**
+ * The type's own field. Mostly `<Type>Event`; a few are irregular; some examples use plain
+ * `<Type>`. For a type we have never seen, the one object field that is set: the fields of
+ * all other types are null.
+ */
 function bodyOf(content: Record<string, unknown>, type: string): unknown {
-  return content[`${type}Event`] ?? content[type];
+  const irregular = IRREGULAR_FIELDS[type];
+  const named = (irregular && content[irregular]) ?? content[`${type}Event`] ?? content[type];
+  if (named !== undefined) return named;
+
+  const objects = Object.entries(content)
+    .filter(([name, value]) => name !== 'EventType' && value !== null && typeof value === 'object');
+  return objects.length === 1 ? objects[0]?.[1] : undefined;
 }
 
 /** The content without its handle and without the null fields of other types. */

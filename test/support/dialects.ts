@@ -1,0 +1,11 @@
+// The wire dialects the end-to-end suite runs under: the same tests, only the variables differ.
+
+export interface DialectCase {
+  name: string;
+  /** Variables that select the dialect, given the emulator's base URL. */
+  env(emulatorUrl: string): Record<string, string>;
+}
+
+export const DIALECTS: DialectCase[] = [
+  { name: 'api3', env: (url) => ({ VOD_API: 'api3', VOD_ENDPOINT: url }) },
+];
