@@ -231,6 +231,7 @@ export function loadConfig(env: Env): Config {
   const { values, problems } = readVariables(env);
   if (problems.length > 0) throw new ConfigError(problems);
 
+  checkTiming(values, problems);
   const credentials = chooseCredentials(env, values, problems);
   const sink = sinkConfig(env, values, problems);
   if (problems.length > 0 || !credentials || !sink) throw new ConfigError(problems);
@@ -271,7 +272,9 @@ function readVariables(env: Env): { values: Values; problems: ConfigProblem[] } 
       values[name] = result.data;
       continue;
     }
-    const problem = result.error.issues[0]?.message ?? 'is not valid';
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `at ${issue.path.join('.')}: ` : '';
+    const problem = `${where}${issue?.message ?? 'is not valid'}`;
     problems.push({ variable: name, problem, example: spec.secret ? undefined : spec.example });
   }
 
@@ -284,6 +287,23 @@ const DEFAULT_ENDPOINTS = {
 
 function defaultEndpoint(api: keyof typeof DEFAULT_ENDPOINTS): URL {
   return new URL(DEFAULT_ENDPOINTS[api]);
+}
+
+/**
+ * A confirm must be able to start inside the handle window after a pull: with the window H, the
+ * confirm time C and 1 s of slack, H - C - 1 s must leave room for the pull and the write, or
+ * every confirm would be skipped and every event would come back forever.
+ */
+function checkTiming(values: Values, problems: ConfigProblem[]): void {
+  const room = values.VOD_HANDLE_WINDOW_MS - values.VOD_CONFIRM_TIMEOUT_MS - 1000;
+  if (room < 1000) {
+    problems.push({
+      variable: 'VOD_CONFIRM_TIMEOUT_MS',
+      problem: `leaves only ${room} ms of the ${values.VOD_HANDLE_WINDOW_MS} ms handle window for `
+        + 'pulling and writing; it must leave at least 1000 ms',
+      example: String(Math.max(500, values.VOD_HANDLE_WINDOW_MS - 2000 - 1000)),
+    });
+  }
 }
 
 /** SCF's run-role keys win when present; else the explicitly configured pair. */
