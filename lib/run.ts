@@ -76,9 +76,20 @@ export async function runOnce(
     log,
   );
 
-  log.info('run_summary', { ...summary });
+  log[summaryLevel(summary)]('run_summary', { ...summary });
   if (fatal) throw new RunStoppedError(summary, fatal);
   return summary;
+}
+
+/**
+ * The summary is logged at the level of its worst news, so that it survives LOG_LEVEL=warn
+ * exactly when there is something to look at, and alarms can key on the level alone.
+ */
+function summaryLevel(summary: RunSummary): 'info' | 'warn' | 'error' {
+  if (summary.stopReason === 'auth_failed' || summary.stopReason === 'rejected') return 'error';
+  const troubled = summary.failed + summary.skipped + summary.confirmFailed + summary.unconfirmable;
+  const cutShort = ['vod_unavailable', 'sink_unavailable', 'too_short'].includes(summary.stopReason);
+  return troubled > 0 || cutShort || summary.pullErrors > 0 ? 'warn' : 'info';
 }
 
 function readConfig(env: Env, requestId: string | undefined, options: RunOptions): Config {

@@ -27,8 +27,12 @@ export type VodFault = z.infer<typeof VodFault>;
 export class FaultBook {
   private armed: { fault: VodFault; left: number }[] = [];
 
-  arm(faults: readonly VodFault[]): void {
-    for (const fault of faults) this.armed.push({ fault, left: fault.times });
+  /** Arms faults; each is parsed here, so one given in code gets the same defaults. */
+  arm(faults: readonly z.input<typeof VodFault>[]): void {
+    for (const given of faults) {
+      const fault = VodFault.parse(given);
+      this.armed.push({ fault, left: fault.times });
+    }
   }
 
   /** The first armed fault matching `action`, used up by one. */
@@ -39,7 +43,7 @@ export class FaultBook {
     return slot.fault;
   }
 
-  /** How many fired so far, for tests to check that a fault really happened. */
+  /** How many firings are left, for tests to check that a fault really happened. */
   remaining(): number {
     return this.armed.reduce((sum, a) => sum + a.left, 0);
   }

@@ -98,7 +98,7 @@ export class VodEmulator {
     return { ...this.queue.state(), calls: { ...this.calls }, faultsLeft: this.faults.remaining() };
   }
 
-  arm(faults: readonly VodFault[]): void {
+  arm(faults: readonly z.input<typeof VodFault>[]): void {
     this.faults.arm(faults);
   }
 
