@@ -5,6 +5,13 @@ import { build } from 'esbuild';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
+/**
+ * Packages that bundled code asks for inside try/catch and works without: node-fetch's
+ * `encoding` (only for non-UTF-8 bodies) and debug's `supports-color` (terminal colours).
+ * They are absent on purpose; the bundle test allows exactly these.
+ */
+export const OPTIONAL_REQUIRES = ['encoding', 'supports-color'];
+
 export const ENTRY = resolve(__dirname, '../functions/pull-vod-events/index.ts');
 export const OUTFILE = resolve(__dirname, '../dist/index.js');
 
