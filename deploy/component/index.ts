@@ -18,9 +18,17 @@ export interface ComponentInputs {
   getCredential?: () => Promise<Record<string, unknown>>;
 }
 
+export interface ComponentOptions {
+  /** Where log lines go; stdout by default. (`s` passes its own logger, which is not used.) */
+  writeLine?: (line: string) => void;
+}
+
 export class VodDrainComponent {
-  /** `s` constructs the component with its own logger; ours prints JSON lines instead. */
-  constructor(_options: unknown = {}) {}
+  private readonly writeLine: ((line: string) => void) | undefined;
+
+  constructor(options: ComponentOptions = {}) {
+    this.writeLine = options.writeLine;
+  }
 
   async deploy(inputs: ComponentInputs): Promise<DeployReport> {
     const props = readProps(inputs.props);
@@ -29,6 +37,7 @@ export class VodDrainComponent {
       level: (process.env.DEPLOY_LOG_LEVEL as LogLevel | undefined) ?? 'info',
       secrets: [credentials.secretKey, credentials.token ?? ''],
       fields: { component: 'vod-drain-deploy' },
+      write: this.writeLine,
     });
 
     try {
