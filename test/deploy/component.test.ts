@@ -1,10 +1,13 @@
 // The deploy component's decisions, called in-process against the SCF stand-in over HTTP:
 // what it refuses before calling SCF, how it replaces a trigger, when it stops waiting.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { zipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { deployFunction, type Deployment } from '../../deploy/component/deploy';
 import { DeployError } from '../../deploy/component/errors';
 import { VodDrainComponent } from '../../deploy/component/index';
@@ -175,6 +178,34 @@ describe('the deploy component', () => {
     expect(error.apiCode).toBe('AuthFailure.SignatureFailure');
     expect(error.message).not.toContain(wrongKey);
     expect(scf.state().stats.authFailures).toBe(1);
+  });
+
+  it('zips the bundle as index.js at the root, readable by the system unzip', (context) => {
+    if (spawnSync('unzip', ['-v'], { stdio: 'ignore' }).status !== 0) {
+      context.skip('no unzip on this machine');
+    }
+    const zipPath = join(dir, 'code.zip');
+    writeFileSync(zipPath, packageCode(bundle, 'index.main_handler').zip);
+
+    const listing = spawnSync('unzip', ['-Z1', zipPath], { encoding: 'utf8' });
+    const content = spawnSync('unzip', ['-p', zipPath, 'index.js'], { encoding: 'utf8' });
+
+    expect(listing.stdout.trim().split('\n')).toEqual(['index.js']);
+    expect(content.stdout).toBe(readFileSync(bundle, 'utf8'));
+  });
+
+  it('is refused by the stand-in when the handler file is not at the zip root', async () => {
+    await standIn();
+    const d = deployment();
+    const nested = zipSync({ 'dist/index.js': readFileSync(bundle) });
+
+    const error = await rejection(d.api.call('CreateFunction', {
+      FunctionName: 'vod-drain-test',
+      Handler: 'index.main_handler',
+      Code: { ZipFile: Buffer.from(nested).toString('base64') },
+    }, z.unknown()));
+
+    expect(error.apiCode).toBe('InvalidParameterValue.Handler');
   });
 
   it('publishes a JSON Schema of its props for s verify', () => {
