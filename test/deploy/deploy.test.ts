@@ -66,7 +66,7 @@ describe('s deploy -t serverless.yml against the SCF stand-in', () => {
   beforeAll(async () => {
     if (!isolated) {
       console.warn('deploy test: NO loopback-only network namespace on this machine '
-        + '(unshare --net --map-root-user failed); running s on the host network');
+        + '(unshare --net --map-root-user with ip link failed); running s on the host network');
     }
     const startedAt = Date.now();
     report = await runDriver(isolated);
