@@ -103,7 +103,7 @@ class MysqlConnection implements SqlConnection {
    * first, then finds nothing left to do. DDL commits implicitly in MySQL, so each statement
    * is written to be safe to run again should a run die half-way.
    */
-  async migrate(): Promise<void> {
+  async migrate(): Promise<number[]> {
     const waitS = Math.max(1, Math.floor(this.driver.queryTimeoutMs / 1000) - 1);
     const [locked] = await this.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS got', [
       this.driver.lockName,
@@ -121,6 +121,7 @@ class MysqlConnection implements SqlConnection {
       );
       const [rows] = await this.query<mysql.RowDataPacket[]>(`SELECT version FROM ${MIGRATIONS_TABLE}`);
       const applied = new Set(rows.map((row) => Number(row.version)));
+      const now: number[] = [];
 
       for (const migration of MIGRATIONS) {
         if (applied.has(migration.version)) continue;
@@ -129,7 +130,9 @@ class MysqlConnection implements SqlConnection {
           migration.version,
           migration.name,
         ]);
+        now.push(migration.version);
       }
+      return now;
     } finally {
       await this.query('SELECT RELEASE_LOCK(?)', [this.driver.lockName]).catch(() => undefined);
     }

@@ -90,8 +90,8 @@ class PostgresConnection implements SqlConnection {
    * a second run racing here waits for the first, then finds nothing left to do. (Without the
    * lock, two concurrent CREATE TABLE IF NOT EXISTS can both fail on the catalog's unique key.)
    */
-  async migrate(): Promise<void> {
-    await this.inTransaction(async () => {
+  async migrate(): Promise<number[]> {
+    return this.inTransaction(async () => {
       await this.client.query("SELECT pg_advisory_xact_lock(hashtext('vod-drain-migrations'))");
       await this.client.query(
         `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
@@ -104,6 +104,7 @@ class PostgresConnection implements SqlConnection {
         `SELECT version FROM ${MIGRATIONS_TABLE}`,
       );
       const applied = new Set(rows.map((row) => row.version));
+      const now: number[] = [];
 
       for (const migration of MIGRATIONS) {
         if (applied.has(migration.version)) continue;
@@ -112,7 +113,9 @@ class PostgresConnection implements SqlConnection {
           migration.version,
           migration.name,
         ]);
+        now.push(migration.version);
       }
+      return now;
     });
   }
 

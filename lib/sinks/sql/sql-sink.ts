@@ -19,8 +19,11 @@ export type ErrorClass = 'rejected' | 'event' | 'connection';
 
 /** One pooled connection, checked out for one batch. */
 export interface SqlConnection {
-  /** Applies the pending migrations under a lock; safe when another run does the same. */
-  migrate(): Promise<void>;
+  /**
+   * Applies the pending migrations under a lock; safe when another run does the same.
+   * Resolves with the versions this call applied (none when another run got there first).
+   */
+  migrate(): Promise<number[]>;
   /** Upserts the event and, when new, its output rows, in one transaction. */
   storeEvent(event: VodEvent): Promise<'stored' | 'duplicate'>;
   /** Upserts the event into the parked table with the reason. */
@@ -51,7 +54,7 @@ export interface SqlDriver {
 export class SqlSink implements Sink {
   readonly kind: string;
   /** Set once the schema is known current; a failed attempt is retried by the next batch. */
-  private migrated: Promise<void> | undefined;
+  private migrated: Promise<unknown> | undefined;
 
   constructor(private readonly driver: SqlDriver) {
     this.kind = driver.kind;
@@ -95,11 +98,12 @@ export class SqlSink implements Sink {
   }
 
   /** Migrations for `npm run migrate`: the same path a first write takes. */
-  async migrate(signal: AbortSignal): Promise<void> {
+  async migrate(signal: AbortSignal): Promise<number[]> {
     const connection = await this.connect(signal);
     try {
-      await beforeAbort(connection.migrate(), signal);
+      const applied = await beforeAbort(connection.migrate(), signal);
       connection.release();
+      return applied;
     } catch (thrown) {
       connection.destroy(toError(thrown));
       throw thrown;
@@ -158,7 +162,7 @@ export class SqlSink implements Sink {
     });
   }
 
-  private migrateOnce(connection: SqlConnection): Promise<void> {
+  private migrateOnce(connection: SqlConnection): Promise<unknown> {
     this.migrated ??= connection.migrate().catch((thrown: unknown) => {
       this.migrated = undefined;
       throw thrown;
