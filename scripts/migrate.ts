@@ -16,7 +16,8 @@ async function main(): Promise<number> {
     const { sink: config, secrets } = loadSinkConfig(process.env);
     log = createLogger({ secrets });
     if (config.kind !== 'mysql' && config.kind !== 'postgres') {
-      log.error('migrate_refused', { sink: config.kind, reason: 'SINK must be mysql or postgres' });
+      const reason = 'SINK must be mysql or postgres';
+      log.error('migrate_refused', { sink: config.kind, reason });
       return 2;
     }
 

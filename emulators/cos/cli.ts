@@ -41,6 +41,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(JSON.stringify({ event: 'cos_standin_failed', message: (error as Error).message }));
+  const message = (error as Error).message;
+  console.error(JSON.stringify({ event: 'cos_standin_failed', message }));
   process.exit(1);
 });

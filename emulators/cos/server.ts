@@ -80,19 +80,20 @@ export class CosStandIn {
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const requestId = randomUUID();
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const isAdmin = url.pathname.startsWith('/_standin/');
     let answer: Answer;
     try {
       const body = await readBody(req);
-      const url = new URL(req.url ?? '/', 'http://stand-in');
-      answer = url.pathname.startsWith('/_standin/')
-        ? this.admin(url)
-        : this.cos(req, url, body, requestId);
+      answer = isAdmin ? this.admin(url) : this.cos(req, url, body, requestId);
     } catch (error) {
       answer = xmlError(500, 'InternalError', (error as Error).message, requestId);
     }
 
-    const key = decodeURIComponent(new URL(req.url ?? '/', 'http://stand-in').pathname).slice(1);
-    this.requests.push({ method: req.method ?? '', key, status: answer.status });
+    if (!isAdmin) {
+      const key = safeDecode(url.pathname).slice(1);
+      this.requests.push({ method: req.method ?? '', key, status: answer.status });
+    }
     res.writeHead(answer.status, { 'x-cos-request-id': requestId, ...answer.headers });
     res.end(req.method === 'HEAD' ? undefined : answer.body);
   }
@@ -102,7 +103,7 @@ export class CosStandIn {
     const denied = this.authenticate(req, url, requestId);
     if (denied) return denied;
 
-    const key = decodeURIComponent(url.pathname).slice(1);
+    const key = safeDecode(url.pathname).slice(1);
     switch (req.method) {
       case 'PUT':
         return this.putObject(req, key, body, requestId);
@@ -137,7 +138,11 @@ export class CosStandIn {
    * Checks the Authorization header as COS does: known key id, signature time covering now,
    * host among the signed headers, the signature recomputed from what arrived, then the token.
    */
-  private authenticate(req: http.IncomingMessage, url: URL, requestId: string): Answer | undefined {
+  private authenticate(
+    req: http.IncomingMessage,
+    url: URL,
+    requestId: string,
+  ): Answer | undefined {
     const deny = (code: string, message: string) => xmlError(403, code, message, requestId);
     const authorization = header(req, 'authorization');
     if (!authorization) return deny('AccessDenied', 'Authorization header is missing.');
@@ -168,7 +173,7 @@ export class CosStandIn {
       SecretId: this.options.secretId,
       SecretKey: this.options.secretKey,
       Method: (req.method ?? 'GET').toLowerCase() as COS.Method,
-      Pathname: decodeURIComponent(url.pathname),
+      Pathname: safeDecode(url.pathname),
       Query: query,
       Headers: headers,
       KeyTime: field('q-key-time'),
@@ -208,6 +213,14 @@ export class CosStandIn {
     }
     if (url.pathname === '/_standin/requests') return json(200, { requests: this.requests });
     return json(404, { error: 'unknown admin route' });
+  }
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
   }
 }
 

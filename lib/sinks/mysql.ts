@@ -37,6 +37,13 @@ export class MysqlSink extends SqlSink {
   }
 }
 
+/** What mysql2 puts on its errors: server errors carry a SQLSTATE, link failures `fatal`. */
+interface MysqlErrorFields {
+  sqlState?: string;
+  errno?: number;
+  fatal?: boolean;
+}
+
 class MysqlDriver implements SqlDriver {
   readonly kind = 'mysql';
   readonly queryTimeoutMs: number;
@@ -75,7 +82,7 @@ class MysqlDriver implements SqlDriver {
   }
 
   classify(error: unknown): ErrorClass {
-    const { sqlState, errno, fatal } = error as { sqlState?: string; errno?: number; fatal?: boolean };
+    const { sqlState, errno, fatal } = error as MysqlErrorFields;
     if (fatal || typeof sqlState !== 'string') return 'connection';
     if (errno !== undefined && EVENT_ERRNOS.has(errno)) return 'event';
     if (REJECTED_STATE.test(sqlState)) return 'rejected';
@@ -119,7 +126,9 @@ class MysqlConnection implements SqlConnection {
           applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
       );
-      const [rows] = await this.query<mysql.RowDataPacket[]>(`SELECT version FROM ${MIGRATIONS_TABLE}`);
+      const [rows] = await this.query<mysql.RowDataPacket[]>(
+        `SELECT version FROM ${MIGRATIONS_TABLE}`,
+      );
       const applied = new Set(rows.map((row) => Number(row.version)));
       const now: number[] = [];
 
@@ -183,11 +192,15 @@ class MysqlConnection implements SqlConnection {
       output.message,
     ]);
     const tuples = values.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-    await this.query(`INSERT INTO vod_outputs (${OUTPUT_COLUMNS}) VALUES ${tuples}`, values.flat());
+    const sql = `INSERT INTO vod_outputs (${OUTPUT_COLUMNS}) VALUES ${tuples}`;
+    await this.query(sql, values.flat());
   }
 
   /** Every statement carries the client-side timeout; the sink's deadline bounds the rest. */
-  private query<T extends mysql.QueryResult = mysql.ResultSetHeader>(sql: string, values?: unknown[]) {
+  private query<T extends mysql.QueryResult = mysql.ResultSetHeader>(
+    sql: string,
+    values?: unknown[],
+  ) {
     return this.connection.query<T>({ sql, values, timeout: this.driver.queryTimeoutMs });
   }
 

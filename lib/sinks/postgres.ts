@@ -109,10 +109,10 @@ class PostgresConnection implements SqlConnection {
       for (const migration of MIGRATIONS) {
         if (applied.has(migration.version)) continue;
         for (const statement of migration.postgres) await this.client.query(statement);
-        await this.client.query(`INSERT INTO ${MIGRATIONS_TABLE} (version, name) VALUES ($1, $2)`, [
-          migration.version,
-          migration.name,
-        ]);
+        await this.client.query(
+          `INSERT INTO ${MIGRATIONS_TABLE} (version, name) VALUES ($1, $2)`,
+          [migration.version, migration.name],
+        );
         now.push(migration.version);
       }
       return now;
@@ -140,7 +140,8 @@ class PostgresConnection implements SqlConnection {
 
   async parkEvent(event: VodEvent, reason: string): Promise<void> {
     const row = parkedRow(event, reason);
-    await this.client.query(UPSERT_PARKED, [row.key, row.type, row.subAppId, row.reason, row.content]);
+    const values = [row.key, row.type, row.subAppId, row.reason, row.content];
+    await this.client.query(UPSERT_PARKED, values);
   }
 
   release(): void {

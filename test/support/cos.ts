@@ -47,8 +47,8 @@ export async function startCosStandIn(options: { token?: string } = {}): Promise
     },
     async requests() {
       const reply = await admin('requests');
-      return ((await reply.json()) as { requests: Awaited<ReturnType<StandInProcess['requests']>> })
-        .requests;
+      type Requests = Awaited<ReturnType<StandInProcess['requests']>>;
+      return ((await reply.json()) as { requests: Requests }).requests;
     },
     stop: () => stop(child),
   };
@@ -57,7 +57,8 @@ export async function startCosStandIn(options: { token?: string } = {}): Promise
 function firstLine(child: ChildProcess): Promise<string> {
   return new Promise((resolveLine, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error('COS stand-in did not start in 15 s')), 15_000);
+    const fail = () => reject(new Error('COS stand-in did not start in 15 s'));
+    const timer = setTimeout(fail, 15_000);
     lines.once('line', (line) => {
       clearTimeout(timer);
       resolveLine(line);

@@ -24,7 +24,8 @@ const OWN_DATABASE = /^vod_drain_t_[0-9a-f]{12}$/;
 export const SQL_SERVERS: Record<SqlKind, SqlServer> = {
   postgres: server('postgres', process.env.VOD_DRAIN_TEST_POSTGRES_URL
     ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
-  mysql: server('mysql', process.env.VOD_DRAIN_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'),
+  mysql: server('mysql', process.env.VOD_DRAIN_TEST_MYSQL_URL
+    ?? 'mysql://root@127.0.0.1:3306/test'),
 };
 
 function server(kind: SqlKind, adminUrl: string): SqlServer {
@@ -50,7 +51,7 @@ function server(kind: SqlKind, adminUrl: string): SqlServer {
     },
     async dropDatabase(url) {
       const name = new URL(url).pathname.slice(1);
-      if (!OWN_DATABASE.test(name)) throw new Error(`refusing to drop ${name}: not a test database`);
+      if (!OWN_DATABASE.test(name)) throw new Error(`refusing to drop ${name}: not ours`);
       const force = kind === 'postgres' ? ' WITH (FORCE)' : '';
       await run(adminUrl, `DROP DATABASE IF EXISTS ${name}${force}`);
     },

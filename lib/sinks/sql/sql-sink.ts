@@ -148,7 +148,8 @@ export class SqlSink implements Sink {
       await beforeAbort(connection.parkEvent(event, reason), signal);
       return { status: 'parked' };
     } catch (parkThrown) {
-      if (isAbort(parkThrown) || this.driver.classify(parkThrown) === 'connection') throw parkThrown;
+      if (isAbort(parkThrown)) throw parkThrown;
+      if (this.driver.classify(parkThrown) === 'connection') throw parkThrown;
       return this.failed(event, this.eventError(event, parkThrown));
     }
   }
@@ -184,7 +185,8 @@ export class SqlSink implements Sink {
     const error = toError(thrown);
     const code = this.driver.codeOf(error);
     const message = `${this.kind} write of ${event.key} failed (${code}): ${error.message}`;
-    return new SinkError(this.kind, message, { key: event.key, code, retryable: true, cause: error });
+    const details = { key: event.key, code, retryable: true, cause: error };
+    return new SinkError(this.kind, message, details);
   }
 
   private failed(event: VodEvent, error: SinkError): WriteOutcome {
