@@ -1,7 +1,7 @@
 // The MySQL sink (TencentDB for MySQL, MariaDB): mysql2 with a pool of one or two connections
 // kept across warm invocations, parameterised upserts keyed by the event key.
 
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import type { SqlSinkConfig } from '../config';
 import type { VodEvent } from '../events/event';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './sql/schema';
@@ -48,14 +48,29 @@ class MysqlDriver implements SqlDriver {
   readonly kind = 'mysql';
   readonly queryTimeoutMs: number;
   readonly lockName: string;
-  private readonly pool: mysql.Pool;
+  private pool: Promise<mysql.Pool> | undefined;
 
-  constructor(config: SqlSinkConfig) {
+  constructor(private readonly config: SqlSinkConfig) {
     this.queryTimeoutMs = config.queryTimeoutMs;
     // GET_LOCK is server-wide: the database name keeps two databases' migrations apart.
     const database = decodeURIComponent(new URL(config.url).pathname.slice(1));
     this.lockName = `vod_drain_migrate.${database}`.slice(0, 64);
-    this.pool = mysql.createPool({
+  }
+
+  async connect(): Promise<SqlConnection> {
+    this.pool ??= this.createPool();
+    const pool = await this.pool;
+    return new MysqlConnection(await pool.getConnection(), this);
+  }
+
+  /**
+   * The driver is loaded at first use, not at start: it is the largest part of the bundle, and
+   * a function that writes elsewhere should not evaluate it on every cold start.
+   */
+  private async createPool(): Promise<mysql.Pool> {
+    const { default: driver } = await import('mysql2/promise');
+    const { config } = this;
+    const pool = driver.createPool({
       uri: config.url,
       connectionLimit: config.poolSize,
       maxIdle: config.poolSize,
@@ -69,16 +84,13 @@ class MysqlDriver implements SqlDriver {
     });
     // Timestamps in UTC whatever the server's zone; strict mode so a too-long value is an
     // error (and the event parked), never silently cut.
-    this.pool.on('connection', (connection) => {
+    pool.on('connection', (connection) => {
       connection.query(
         "SET SESSION time_zone = '+00:00', "
           + "sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')",
       );
     });
-  }
-
-  async connect(): Promise<SqlConnection> {
-    return new MysqlConnection(await this.pool.getConnection(), this);
+    return pool;
   }
 
   classify(error: unknown): ErrorClass {
@@ -94,8 +106,10 @@ class MysqlDriver implements SqlDriver {
     return typeof code === 'string' ? code : 'NO_CODE';
   }
 
-  end(): Promise<void> {
-    return this.pool.end();
+  async end(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    if (pool) await (await pool).end();
   }
 }
 

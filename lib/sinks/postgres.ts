@@ -1,7 +1,7 @@
 // The PostgreSQL sink (TencentDB for PostgreSQL): pg with a pool of one or two connections kept
 // across warm invocations, parameterised upserts keyed by the event key.
 
-import pg from 'pg';
+import type pg from 'pg';
 import type { SqlSinkConfig } from '../config';
 import type { VodEvent } from '../events/event';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './sql/schema';
@@ -36,10 +36,27 @@ export class PostgresSink extends SqlSink {
 
 class PostgresDriver implements SqlDriver {
   readonly kind = 'postgres';
-  private readonly pool: pg.Pool;
+  private pool: Promise<pg.Pool> | undefined;
+  /** The driver module, once loaded; its error class is needed to sort errors. */
+  private driver: typeof pg | undefined;
 
-  constructor(config: SqlSinkConfig) {
-    this.pool = new pg.Pool({
+  constructor(private readonly config: SqlSinkConfig) {}
+
+  async connect(): Promise<SqlConnection> {
+    this.pool ??= this.createPool();
+    const pool = await this.pool;
+    return new PostgresConnection(await pool.connect(), this);
+  }
+
+  /**
+   * The driver is loaded at first use, not at start: a function that writes elsewhere does not
+   * pay for evaluating it on every cold start.
+   */
+  private async createPool(): Promise<pg.Pool> {
+    const { default: driver } = await import('pg');
+    this.driver = driver;
+    const { config } = this;
+    const pool = new driver.Pool({
       connectionString: config.url,
       max: config.poolSize,
       connectionTimeoutMillis: config.connectTimeoutMs,
@@ -52,15 +69,12 @@ class PostgresDriver implements SqlDriver {
     });
     // An idle connection the server closed is expected (restart, failover); the pool drops it
     // and opens another. Without a listener, the error would end the process.
-    this.pool.on('error', () => undefined);
-  }
-
-  async connect(): Promise<SqlConnection> {
-    return new PostgresConnection(await this.pool.connect(), this);
+    pool.on('error', () => undefined);
+    return pool;
   }
 
   classify(error: unknown): ErrorClass {
-    if (!(error instanceof pg.DatabaseError)) return 'connection';
+    if (!this.driver || !(error instanceof this.driver.DatabaseError)) return 'connection';
     const code = error.code ?? '';
     // 22: data exception (too long, bad JSON text); 23: integrity (not null, check).
     if (code.startsWith('22') || code.startsWith('23')) return 'rejected';
@@ -74,8 +88,10 @@ class PostgresDriver implements SqlDriver {
     return typeof code === 'string' ? code : 'NO_CODE';
   }
 
-  end(): Promise<void> {
-    return this.pool.end();
+  async end(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    if (pool) await (await pool).end();
   }
 }
 
