@@ -60,6 +60,14 @@ export class SqlSink implements Sink {
     this.kind = driver.kind;
   }
 
+  /**
+   * Writes a batch over one connection, event by event.
+   *
+   * Known shortcoming: a pooled connection the server closed while the instance was frozen is
+   * found dead only by the first statement, which fails this batch (its events come back and
+   * are stored by a later run). Retrying once on a fresh connection when nothing of the batch
+   * was written yet would fix it; issue 4 is where it belongs.
+   */
   async write(events: readonly VodEvent[], signal: AbortSignal): Promise<WriteOutcome[]> {
     let connection: SqlConnection;
     try {
