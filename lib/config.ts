@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors';
+import { isSafeSegment } from './events/key';
 import type { LogLevel } from './log';
 import { SinkFaultList, type SinkFault } from './sinks/faults';
 
@@ -59,6 +60,23 @@ const jsonOf = <T>(schema: z.ZodType<T>) =>
       }
     })
     .pipe(schema);
+
+/** A COS key prefix: safe segments, each followed by a slash (or empty: the bucket root). */
+const cosPrefix = z.string()
+  .transform((text) => (text === '' || text.endsWith('/') ? text : `${text}/`))
+  .refine((text) => text === '' || text.slice(0, -1).split('/').every(isSafeSegment), {
+    error: 'must be path segments of letters, digits, _ . - joined by /, without ".."',
+  });
+
+/** A database URL; its password is a secret, so no problem message repeats the text. */
+const dbUrl = (protocols: string[]) =>
+  z.string()
+    .refine((text) => URL.canParse(text) && protocols.includes(new URL(text).protocol), {
+      error: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    })
+    .refine((text) => URL.canParse(text) && new URL(text).pathname.length > 1, {
+      error: 'must name a database in its path',
+    });
 
 const SERVER_HOLD_MS = 5000;
 
@@ -153,9 +171,11 @@ export const VARIABLES = {
     '50000',
   ),
   SINK: variable(
-    z.enum(['fs'], { error: 'must be fs' }).default('fs'),
-    'Where events are stored.',
-    'fs',
+    z.enum(['fs', 'cos', 'mysql', 'postgres'], { error: 'must be fs, cos, mysql or postgres' })
+      .default('fs'),
+    'Where events are stored: a local directory (trials), a COS bucket, or a MySQL or '
+      + 'PostgreSQL database (TencentDB).',
+    'cos',
   ),
   SINK_FS_DIR: variable(
     z.string().min(1).default('./vod-events'),
@@ -167,6 +187,82 @@ export const VARIABLES = {
     'Allows the fs sink on SCF, whose disk does not outlive the instance: confirmed events '
       + 'written there are lost with it. Only for trials.',
     'false',
+  ),
+  SINK_COS_BUCKET: variable(
+    z.string()
+      .regex(/^[a-z0-9][a-z0-9-]*-[0-9]+$/, {
+        error: 'must look like name-APPID, e.g. vod-events-1250000000',
+      })
+      .optional(),
+    'COS bucket of the cos sink, with the APPID suffix.',
+    'vod-events-1250000000',
+  ),
+  SINK_COS_REGION: variable(
+    z.string().regex(/^[a-z]+(-[a-z]+)+$/, { error: 'must look like ap-guangzhou' }).optional(),
+    'Region of the COS bucket.',
+    'ap-guangzhou',
+  ),
+  SINK_COS_PREFIX: variable(
+    cosPrefix.default('vod-events/'),
+    'Key prefix every object of the cos sink is written under; empty segments, "..", and '
+      + 'characters other than letters, digits, _ . - are refused.',
+    'vod-events/',
+  ),
+  SINK_COS_ENDPOINT: variable(
+    endpointUrl.optional(),
+    'Overrides the COS endpoint (tests aim it at the local stand-in). Default: '
+      + 'https://<bucket>.cos.<region>.myqcloud.com.',
+    'http://127.0.0.1:9200',
+  ),
+  SINK_COS_SECRET_ID: variable(
+    z.string().min(1).optional(),
+    'Key id for COS. Default: the run role keys (TENCENTCLOUD_SECRETID), else VOD_SECRET_ID.',
+    'AKID...',
+  ),
+  SINK_COS_SECRET_KEY: variable(
+    z.string().min(1).optional(),
+    'Key secret paired with SINK_COS_SECRET_ID.',
+    '(your secret key)',
+    true,
+  ),
+  SINK_COS_SESSION_TOKEN: variable(
+    z.string().min(1).optional(),
+    'Session token when SINK_COS_SECRET_ID and SINK_COS_SECRET_KEY are temporary keys.',
+    '(your session token)',
+    true,
+  ),
+  SINK_COS_TIMEOUT_MS: variable(
+    wholeMs(100, 20_000).default(3000),
+    'Time allowed for one COS request; a batch write also ends at its own deadline.',
+    '3000',
+  ),
+  SINK_MYSQL_URL: variable(
+    dbUrl(['mysql:']).optional(),
+    'Connection URL of the mysql sink (MySQL or MariaDB, e.g. TencentDB for MySQL).',
+    'mysql://vod_drain:PASSWORD@127.0.0.1:3306/vod_drain',
+    true,
+  ),
+  SINK_POSTGRES_URL: variable(
+    dbUrl(['postgres:', 'postgresql:']).optional(),
+    'Connection URL of the postgres sink (e.g. TencentDB for PostgreSQL).',
+    'postgres://vod_drain:PASSWORD@127.0.0.1:5432/vod_drain',
+    true,
+  ),
+  SINK_SQL_POOL_SIZE: variable(
+    z.coerce.number({ error: 'must be 1 or 2' }).int({ error: 'must be 1 or 2' })
+      .min(1, { error: 'must be 1 or 2' }).max(2, { error: 'must be 1 or 2' }).default(2),
+    'Connections the SQL sinks keep open across warm invocations of one instance.',
+    '2',
+  ),
+  SINK_SQL_CONNECT_TIMEOUT_MS: variable(
+    wholeMs(100, 20_000).default(2000),
+    'Time allowed for opening a database connection. Must be below DRAIN_WRITE_TIMEOUT_MS.',
+    '2000',
+  ),
+  SINK_SQL_QUERY_TIMEOUT_MS: variable(
+    wholeMs(100, 20_000).default(2000),
+    'Time allowed for one statement, migrations included. Must be below DRAIN_WRITE_TIMEOUT_MS.',
+    '2000',
   ),
   SINK_FAULTS: variable(
     jsonOf(SinkFaultList).optional(),
@@ -213,7 +309,31 @@ export interface DrainConfig {
   defaultTimeLimitMs: number;
 }
 
-export type SinkConfig = { kind: 'fs'; dir: string; faults?: SinkFault[] };
+export interface CosSinkConfig {
+  kind: 'cos';
+  bucket: string;
+  region: string;
+  /** Empty or ending with '/'. */
+  prefix: string;
+  /** Where requests go; the virtual-hosted bucket URL unless overridden. */
+  endpoint: URL;
+  credentials: Credentials;
+  requestTimeoutMs: number;
+}
+
+export interface SqlSinkConfig {
+  kind: 'mysql' | 'postgres';
+  url: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+  queryTimeoutMs: number;
+}
+
+export type SinkConfig = (
+  | { kind: 'fs'; dir: string }
+  | CosSinkConfig
+  | SqlSinkConfig
+) & { faults?: SinkFault[] };
 
 export interface Config {
   vod: VodConfig;
@@ -236,7 +356,8 @@ export function loadConfig(env: Env): Config {
   const sink = sinkConfig(env, values, problems);
   if (problems.length > 0 || !credentials || !sink) throw new ConfigError(problems);
 
-  const secrets = [credentials.secretKey, credentials.token].filter(isString);
+  const secrets = [credentials.secretKey, credentials.token, ...sinkSecrets(sink)]
+    .filter(isString);
   return {
     vod: {
       api: values.VOD_API,
@@ -259,6 +380,20 @@ export function loadConfig(env: Env): Config {
     logLevel: values.LOG_LEVEL,
     secrets,
   };
+}
+
+/**
+ * Only the sink's settings, for tools that touch storage alone (`npm run migrate`): problems of
+ * variables that do not shape the sink are ignored.
+ */
+export function loadSinkConfig(env: Env): { sink: SinkConfig; secrets: string[] } {
+  const { values, problems } = readVariables(env);
+  const relevant = problems.filter((p) => /^(SINK|DRAIN_)/.test(p.variable));
+  if (relevant.length > 0) throw new ConfigError(relevant);
+
+  const sink = sinkConfig(env, values, relevant);
+  if (!sink || relevant.length > 0) throw new ConfigError(relevant);
+  return { sink, secrets: sinkSecrets(sink).filter(isString) };
 }
 
 function readVariables(env: Env): { values: Values; problems: ConfigProblem[] } {
@@ -347,6 +482,27 @@ function sinkConfig(env: Env, values: Values, problems: ConfigProblem[]): SinkCo
     });
   }
 
+  const faults = values.SINK_FAULTS;
+  switch (values.SINK) {
+    case 'fs':
+      return fsSinkConfig(onScf, values, problems);
+    case 'cos': {
+      const cos = cosSinkConfig(env, values, problems);
+      return cos && { ...cos, faults };
+    }
+    case 'mysql':
+    case 'postgres': {
+      const sql = sqlSinkConfig(values.SINK, values, problems);
+      return sql && { ...sql, faults };
+    }
+  }
+}
+
+function fsSinkConfig(
+  onScf: boolean,
+  values: Values,
+  problems: ConfigProblem[],
+): SinkConfig | undefined {
   if (onScf && !values.SINK_FS_ALLOW_ON_SCF) {
     problems.push({
       variable: 'SINK',
@@ -357,8 +513,155 @@ function sinkConfig(env: Env, values: Values, problems: ConfigProblem[]): SinkCo
     });
     return undefined;
   }
-
   return { kind: 'fs', dir: values.SINK_FS_DIR, faults: values.SINK_FAULTS };
+}
+
+function cosSinkConfig(
+  env: Env,
+  values: Values,
+  problems: ConfigProblem[],
+): CosSinkConfig | undefined {
+  const bucket = required(values, 'SINK_COS_BUCKET', 'SINK=cos', problems);
+  const region = required(values, 'SINK_COS_REGION', 'SINK=cos', problems);
+  const credentials = cosCredentials(env, values, problems);
+  if (!bucket || !region || !credentials) return undefined;
+
+  // Production signs the virtual-hosted name; an override is used as given, never resolved
+  // through a made-up bucket host name.
+  const endpoint = values.SINK_COS_ENDPOINT
+    ?? new URL(`https://${bucket}.cos.${region}.myqcloud.com`);
+  return {
+    kind: 'cos',
+    bucket,
+    region,
+    prefix: values.SINK_COS_PREFIX,
+    endpoint,
+    credentials,
+    requestTimeoutMs: values.SINK_COS_TIMEOUT_MS,
+  };
+}
+
+/** COS keys: the explicit pair, else the run role's temporary keys, else the VOD pair. */
+function cosCredentials(
+  env: Env,
+  values: Values,
+  problems: ConfigProblem[],
+): Credentials | undefined {
+  if (values.SINK_COS_SECRET_ID || values.SINK_COS_SECRET_KEY) {
+    if (values.SINK_COS_SECRET_ID && values.SINK_COS_SECRET_KEY) {
+      return {
+        secretId: values.SINK_COS_SECRET_ID,
+        secretKey: values.SINK_COS_SECRET_KEY,
+        token: values.SINK_COS_SESSION_TOKEN,
+        source: 'configured',
+      };
+    }
+    const missing = values.SINK_COS_SECRET_ID ? 'SINK_COS_SECRET_KEY' : 'SINK_COS_SECRET_ID';
+    problems.push({
+      variable: missing,
+      problem: 'SINK_COS_SECRET_ID and SINK_COS_SECRET_KEY go together: set both or neither',
+      example: missing === 'SINK_COS_SECRET_ID' ? VARIABLES.SINK_COS_SECRET_ID.example : undefined,
+    });
+    return undefined;
+  }
+
+  const roleId = env.TENCENTCLOUD_SECRETID?.trim();
+  const roleKey = env.TENCENTCLOUD_SECRETKEY?.trim();
+  if (roleId && roleKey) {
+    const token = env.TENCENTCLOUD_SESSIONTOKEN?.trim() || undefined;
+    return { secretId: roleId, secretKey: roleKey, token, source: 'run_role' };
+  }
+
+  if (values.VOD_SECRET_ID && values.VOD_SECRET_KEY) {
+    const token = values.VOD_SESSION_TOKEN;
+    const secretId = values.VOD_SECRET_ID;
+    return { secretId, secretKey: values.VOD_SECRET_KEY, token, source: 'configured' };
+  }
+
+  problems.push({
+    variable: 'SINK_COS_SECRET_ID',
+    problem: 'no COS credentials: bind a run role to the function, or set SINK_COS_SECRET_ID and '
+      + 'SINK_COS_SECRET_KEY',
+    example: VARIABLES.SINK_COS_SECRET_ID.example,
+  });
+  return undefined;
+}
+
+function sqlSinkConfig(
+  kind: SqlSinkConfig['kind'],
+  values: Values,
+  problems: ConfigProblem[],
+): SqlSinkConfig | undefined {
+  const name = kind === 'mysql' ? 'SINK_MYSQL_URL' : 'SINK_POSTGRES_URL';
+  const found: ConfigProblem[] = [];
+  const url = required(values, name, `SINK=${kind}`, found);
+
+  // Every wait of the sink must end inside a batch's write time, or a stuck database would
+  // hold the batch past the point where the loop gives up on it.
+  const writeMs = values.DRAIN_WRITE_TIMEOUT_MS;
+  for (const timeout of ['SINK_SQL_CONNECT_TIMEOUT_MS', 'SINK_SQL_QUERY_TIMEOUT_MS'] as const) {
+    if (values[timeout] >= writeMs) {
+      found.push({
+        variable: timeout,
+        problem: `must be below DRAIN_WRITE_TIMEOUT_MS (${writeMs}), so a stuck database is `
+          + 'given up on before the batch\'s write time ends',
+        example: String(Math.max(100, Math.floor(writeMs / 3))),
+      });
+    }
+  }
+  problems.push(...found);
+  if (!url || found.length > 0) return undefined;
+
+  return {
+    kind,
+    url,
+    poolSize: values.SINK_SQL_POOL_SIZE,
+    connectTimeoutMs: values.SINK_SQL_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: values.SINK_SQL_QUERY_TIMEOUT_MS,
+  };
+}
+
+/** Names of the variables that are optional strings. */
+type OptionalString = {
+  [K in keyof Values]: undefined extends Values[K]
+    ? (Values[K] extends string | undefined ? K : never)
+    : never;
+}[keyof Values];
+
+/** A variable the chosen sink cannot do without; a missing one is a problem naming it. */
+function required(
+  values: Values,
+  name: OptionalString,
+  because: string,
+  problems: ConfigProblem[],
+): string | undefined {
+  const value = values[name];
+  if (value !== undefined) return value;
+  const spec = VARIABLES[name] as Variable<unknown>;
+  problems.push({
+    variable: name,
+    problem: `is required with ${because}`,
+    example: spec.secret ? undefined : spec.example,
+  });
+  return undefined;
+}
+
+/** The secret parts of a sink's settings: keys, tokens, database URLs and their passwords. */
+function sinkSecrets(sink: SinkConfig): (string | undefined)[] {
+  switch (sink.kind) {
+    case 'fs':
+      return [];
+    case 'cos':
+      return [sink.credentials.secretKey, sink.credentials.token];
+    case 'mysql':
+    case 'postgres':
+      return [sink.url, urlPassword(sink.url)];
+  }
+}
+
+function urlPassword(url: string): string | undefined {
+  const password = new URL(url).password;
+  return password === '' ? undefined : decodeURIComponent(password);
 }
 
 function isString(value: unknown): value is string {
