@@ -6,11 +6,13 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /**
- * Packages that bundled code asks for inside try/catch and works without: node-fetch's
- * `encoding` (only for non-UTF-8 bodies) and debug's `supports-color` (terminal colours).
- * They are absent on purpose; the bundle test allows exactly these.
+ * Packages that bundled code asks for only inside try/catch or behind a feature we never use,
+ * and works without: node-fetch's `encoding` (non-UTF-8 bodies), debug's `supports-color`
+ * (terminal colours), mysql2's `cardinal` (SQL highlighting in debug output) and pg's
+ * `pg-native` (only behind `pg.native`). They are absent on purpose; the bundle test allows
+ * exactly these.
  */
-export const OPTIONAL_REQUIRES = ['encoding', 'supports-color'];
+export const OPTIONAL_REQUIRES = ['encoding', 'supports-color', 'cardinal', 'pg-native'];
 
 export const ENTRY = resolve(__dirname, '../functions/pull-vod-events/index.ts');
 export const OUTFILE = resolve(__dirname, '../dist/index.js');
