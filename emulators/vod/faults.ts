@@ -11,8 +11,15 @@ const Target = {
 };
 
 export const VodFault = z.discriminatedUnion('fault', [
-  /** An API error reply (HTTP 200, Response.Error) with this code. */
+  /** An API 3.0 error reply (HTTP 200, Response.Error) with this code. */
   z.object({ fault: z.literal('api_error'), code: z.string(), message: z.string().optional(), ...Target }),
+  /** A legacy v2 error reply (HTTP 200, `{ code, message }`) with this numeric code. */
+  z.object({
+    fault: z.literal('v2_error'),
+    code: z.number().int(),
+    message: z.string().optional(),
+    ...Target,
+  }),
   /** A bare HTTP status with an optional body, as a gateway or proxy would send. */
   z.object({ fault: z.literal('http_status'), status: z.number().int(), body: z.string().optional(), ...Target }),
   /** A body that is not the API's JSON: an HTML error page, a truncated reply. */

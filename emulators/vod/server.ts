@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import type { KeyPair } from '../tc3';
 import { handleApi3 } from './api3';
+import { v2Dialect } from './v2';
 import { FaultBook, VodFault } from './faults';
 import {
   MAX_EVENTS_PER_PULL,
@@ -59,7 +60,7 @@ export class VodEmulator {
   /** When each request arrived, in order: lets tests check a run's timing from outside. */
   readonly history: { action: string; at: number }[] = [];
   private readonly changed = new EventEmitter();
-  private readonly dialects: Dialect[] = [handleApi3];
+  private readonly dialects: Dialect[] = [handleApi3, v2Dialect()];
   private readonly keyPairs: Map<string, KeyPair>;
   private readonly holdMs: number;
   emptyEventSet: EmptyEventSet;
@@ -174,6 +175,9 @@ export class VodEmulator {
         send(res, json({ Response: { Error: error, RequestId: randomUUID() } }));
         return true;
       }
+      case 'v2_error':
+        send(res, json({ code: fault.code, message: fault.message ?? `injected ${fault.code}` }));
+        return true;
     }
   }
 
