@@ -8,6 +8,7 @@ import { signRequest, type Params, type SignatureMethod } from '../../lib/vod/v2
 import { concatFact, seedOf } from '../support/facts';
 
 const WINDOW_MS = 400;
+const KEY = EMULATOR_CREDENTIALS.secretKey;
 
 let emulator: VodEmulator;
 
@@ -29,7 +30,7 @@ function signed(options: Send): { url: URL; method: 'GET' | 'POST'; params: Para
     url,
     action: options.action,
     params: options.params ?? {},
-    key: { ...EMULATOR_CREDENTIALS, ...(options.secretKey ? { secretKey: options.secretKey } : {}) },
+    key: { ...EMULATOR_CREDENTIALS, secretKey: options.secretKey ?? KEY },
     signatureMethod: options.signatureMethod ?? 'HmacSHA1',
     nowMs: options.nowMs,
   });
@@ -122,7 +123,10 @@ describe('emulator, v2 dialect', () => {
     emulator.seed([1, 2, 3, 4].map((n) => seedOf(concatFact(n))));
     const handles = await pullHandles();
 
-    const zero = await call({ action: 'ConfirmVodEvent', params: numbered(handles.slice(0, 2), 0) });
+    const zero = await call({
+      action: 'ConfirmVodEvent',
+      params: numbered(handles.slice(0, 2), 0),
+    });
     const one = await call({ action: 'ConfirmEvent', params: numbered(handles.slice(2), 1) });
 
     expect(handles).toHaveLength(4);

@@ -115,7 +115,7 @@ export class V2Client implements VodClient {
     const reply = parseJson(body);
     const status = Status.safeParse(reply);
     if (!status.success) {
-      const what = reply === undefined ? describeBody(response, body) : 'reply has no numeric code';
+      const what = reply === undefined ? describeBody(response, body) : 'reply has no code';
       throw malformedError(action, what, { httpStatus: response.status, handles });
     }
 

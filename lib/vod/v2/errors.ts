@@ -60,7 +60,8 @@ export function codeError(failure: ReplyFailure): VodError | 'empty' {
   const kind = kindOfCode(failure.code, failure.step);
   if (kind === 'empty') return kind;
 
-  const hint = HINTS[failure.code] ?? (failure.code > 4100 && failure.code <= 4110 ? HINTS[4100] : '');
+  const permission = failure.code > 4100 && failure.code <= 4110;
+  const hint = HINTS[failure.code] ?? (permission ? HINTS[4100] : '');
   const text = [`code ${failure.code}`, failure.message, hint].filter(Boolean).join(': ');
   return new VodError(kind, `${failure.action} failed (${kind}): ${text}`, {
     action: failure.action,
@@ -75,7 +76,8 @@ export function malformedError(
   what: string,
   details: { httpStatus?: number; handles?: readonly string[]; cause?: unknown } = {},
 ): VodError {
-  return new VodError('malformed', `${action} failed (malformed): ${what}`, { action, ...details });
+  const message = `${action} failed (malformed): ${what}`;
+  return new VodError('malformed', message, { action, ...details });
 }
 
 /**

@@ -93,7 +93,8 @@ export function translateEvent(
   const content = envelope.data.eventContent;
   const base = { handle, subAppId };
   if (!isObject(content)) {
-    return buildEvent({ ...base, type: 'Unknown', content, problem: 'eventContent is not an object' });
+    const problem = 'eventContent is not an object';
+    return buildEvent({ ...base, type: 'Unknown', content, problem });
   }
 
   if (content.eventType === 'concat_file') return specConcat(base, content);
@@ -113,7 +114,9 @@ interface Base {
 function specConcat(base: Base, content: Content): VodEvent {
   const type = 'ConcatComplete';
   const parsed = SpecConcat.safeParse(content);
-  if (!parsed.success) return buildEvent({ ...base, type, content, problem: describe(parsed.error) });
+  if (!parsed.success) {
+    return buildEvent({ ...base, type, content, problem: describe(parsed.error) });
+  }
 
   const { data, message } = parsed.data;
   const ok = succeeded(parsed.data.status);
@@ -132,7 +135,9 @@ function callback40(base: Base, content: Content): VodEvent {
   }
 
   const { vodTaskId, fileId } = parsed.data;
-  if (!FILE_TYPES.has(type)) return buildEvent({ ...base, type, taskId: vodTaskId, fileId, content });
+  if (!FILE_TYPES.has(type)) {
+    return buildEvent({ ...base, type, taskId: vodTaskId, fileId, content });
+  }
 
   const files = Files40.safeParse(body);
   if (!files.success) {
@@ -160,7 +165,9 @@ function oldest(base: Base, content: Content): VodEvent {
   const task = content.task as string;
   const type = LEGACY_TYPES[task] ?? task;
   const parsed = Oldest.safeParse(content);
-  if (!parsed.success) return buildEvent({ ...base, type, content, problem: describe(parsed.error) });
+  if (!parsed.success) {
+    return buildEvent({ ...base, type, content, problem: describe(parsed.error) });
+  }
 
   const data = parsed.data.data;
   return buildEvent({
