@@ -251,10 +251,15 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Aborts when the client's connection closes before the reply was sent. */
+/**
+ * Aborts when the client's connection closes before the reply was sent. A client that left
+ * during a delay fault has closed already: without the first check its request would still
+ * poll, and take events nobody will receive.
+ */
 function closedSignal(res: http.ServerResponse): AbortSignal {
   const controller = new AbortController();
-  res.on('close', () => controller.abort());
+  if (res.destroyed || !res.socket || res.socket.destroyed) controller.abort();
+  else res.on('close', () => controller.abort());
   return controller.signal;
 }
 
