@@ -4,6 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SPEC_CONCAT_FILES, specConcatSample } from '../../emulators/vod/samples';
 import { EMULATOR_CREDENTIALS, type VodEmulator } from '../../emulators/vod/server';
 import { V2_PATH } from '../../emulators/vod/v2';
 import { loadConfig, type VodConfig } from '../../lib/config';
@@ -255,6 +256,28 @@ describe('a v2 run', () => {
   });
 
   afterAll(() => sink.cleanup());
+
+  it("stores the specification's concat_file example files and confirms the handle", async () => {
+    emulator.seed([specConcatSample()]);
+
+    const summary = await run({});
+    const records = await sink.records();
+
+    expect(summary).toMatchObject({ pulled: 1, stored: 1, confirmed: 1, stopReason: 'drained' });
+    expect(emulator.state()).toMatchObject({ confirmed: 1, waiting: 0, inFlight: 0 });
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      type: 'ConcatComplete',
+      key: expect.stringMatching(/^ConcatComplete\/sha256-[0-9a-f]{32}$/),
+      outputs: SPEC_CONCAT_FILES.map((file) => ({
+        fileId: file.fileId,
+        url: file.fileUrl,
+        fileType: file.fileType,
+        ok: true,
+        message: null,
+      })),
+    });
+  });
 
   it('backs off after 2000 and 4400 replies and still drains the queue', async () => {
     emulator.seed(mixedFacts(20).map((fact) => seedOf(fact)));
