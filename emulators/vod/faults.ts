@@ -21,7 +21,14 @@ export const VodFault = z.discriminatedUnion('fault', [
     ...Target,
   }),
   /** A bare HTTP status with an optional body, as a gateway or proxy would send. */
-  z.object({ fault: z.literal('http_status'), status: z.number().int(), body: z.string().optional(), ...Target }),
+  z.object({
+    fault: z.literal('http_status'),
+    status: z.number().int(),
+    body: z.string().optional(),
+    /** Sent as Retry-After, in seconds: shows whether a client caps what it is told to wait. */
+    retryAfterS: z.number().int().nonnegative().optional(),
+    ...Target,
+  }),
   /** A body that is not the API's JSON: an HTML error page, a truncated reply. */
   z.object({ fault: z.literal('garbage'), body: z.string(), contentType: z.string().optional(), ...Target }),
   /** The reply is held this long before the request is served normally. */

@@ -105,6 +105,19 @@ describe('v2 client', () => {
     expect(emulator.state()).toMatchObject({ faultsLeft: 0, calls: { PullVodEvent: 2 } });
   });
 
+  it('waits at most 2 s when a 503 asks for 30 s, within the same pull', async () => {
+    emulator.seed([seedOf(concatFact(8))]);
+    emulator.arm([{ fault: 'http_status', status: 503, retryAfterS: 30, times: 1 }]);
+
+    const startedAt = Date.now();
+    const batch = await clientFor().pull({ subAppId: undefined });
+    const tookMs = Date.now() - startedAt;
+
+    expect(batch.events).toHaveLength(1);
+    expect(tookMs).toBeGreaterThanOrEqual(1900);
+    expect(tookMs).toBeLessThan(3000);
+  });
+
   it('reads an HTML page as a malformed reply naming the page; confirms nothing', async () => {
     emulator.seed([seedOf(concatFact(9))]);
     emulator.arm([{ fault: 'garbage', body: HTML_PAGE, action: 'PullVodEvent', times: 1 }]);
