@@ -165,7 +165,7 @@ export class VodEmulator {
         await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
         return false;
       case 'http_status':
-        if (fault.retryAfterS !== undefined) res.setHeader('retry-after', String(fault.retryAfterS));
+        if (fault.retryAfterS !== undefined) res.setHeader('retry-after', `${fault.retryAfterS}`);
         send(res, { status: fault.status, body: fault.body ?? '' });
         return true;
       case 'garbage':

@@ -75,7 +75,8 @@ describe('v2 settings', () => {
   });
 
   it('accepts the short region names v2 deployments use', () => {
-    const env = { ...KEYS, VOD_API: 'v2', VOD_ENDPOINT: 'http://127.0.0.1:9100', VOD_REGION: 'gz' };
+    const endpoint = 'http://127.0.0.1:9100';
+    const env = { ...KEYS, VOD_API: 'v2', VOD_ENDPOINT: endpoint, VOD_REGION: 'gz' };
 
     expect(loadConfig(env).vod.region).toBe('gz');
   });
