@@ -20,12 +20,8 @@ const id = z.string({ error: 'must be a string (VOD ids exceed 2^53)' })
 /** A status: 0 (or "0") is success; -1 or 4 is failure; some types say FINISH. */
 const status = z.union([z.number(), z.string()]).nullish();
 
-/** The reply envelope: `code` 0 is success; missing, null and [] event lists all mean empty. */
-export const PullReply = z.object({
-  code: z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]),
-  message: z.string().nullish(),
-  eventList: z.array(z.unknown()).nullish(),
-});
+/** A pull reply whose code was 0: a missing, null or empty event list all mean empty. */
+export const PullReply = z.object({ eventList: z.array(z.unknown()).nullish() });
 
 const Envelope = z.object({ msgHandle: z.string().min(1), eventContent: z.unknown() });
 
