@@ -83,20 +83,38 @@ const SERVER_HOLD_MS = 5000;
 /** The variables, by name. Adding a setting means adding it here and reading it below. */
 export const VARIABLES = {
   VOD_API: variable(
-    z.enum(['api3'], { error: 'must be api3' }).default('api3'),
+    z.enum(['api3', 'v2'], { error: 'must be api3 or v2' }).default('api3'),
     'Which dialect of the VOD event API to speak: API 3.0 (PullEvents) or legacy v2 (PullVodEvent).',
     'api3',
   ),
   VOD_ENDPOINT: variable(
     endpointUrl.optional(),
     'Overrides the VOD endpoint, e.g. to aim the function at the local emulator. '
-      + 'Default: https://vod.tencentcloudapi.com for api3.',
+      + 'Default: https://vod.tencentcloudapi.com for api3. Required for v2, whose public '
+      + 'endpoint (vod.api.qcloud.com/v2/index.php) is switched off: give your deployment\'s '
+      + 'URL; a URL without a path gets /v2/index.php.',
     'http://127.0.0.1:9100',
   ),
   VOD_REGION: variable(
-    z.string().regex(/^[a-z]+(-[a-z]+)+$/, { error: 'must look like ap-guangzhou' }).optional(),
+    // v2 deployments name regions the old way (gz, sh), API 3.0 the new way (ap-guangzhou).
+    z.string().regex(/^[a-z]+(-[a-z]+)*$/, { error: 'must look like ap-guangzhou (or gz for v2)' })
+      .optional(),
     'Region sent with each request. VOD does not need one; leave unset unless told otherwise.',
     'ap-guangzhou',
+  ),
+  VOD_V2_ACTIONS: variable(
+    z.enum(['PullVodEvent', 'PullEvent'], { error: 'must be PullVodEvent or PullEvent' })
+      .default('PullVodEvent'),
+    'v2 only: the pair of action names to call, named by its pull action. PullVodEvent: '
+      + 'PullVodEvent/ConfirmVodEvent, as the original specification spells them; PullEvent: '
+      + 'PullEvent/ConfirmEvent, as later documents do.',
+    'PullVodEvent',
+  ),
+  VOD_V2_SIGNATURE_METHOD: variable(
+    z.enum(['HmacSHA1', 'HmacSHA256'], { error: 'must be HmacSHA1 or HmacSHA256' })
+      .default('HmacSHA1'),
+    'v2 only: the hash of the v1 request signature. HmacSHA1 is the protocol\'s default.',
+    'HmacSHA256',
   ),
   VOD_SUB_APP_IDS: variable(
     subAppIds.optional(),
@@ -289,8 +307,15 @@ export interface Credentials {
   source: 'run_role' | 'configured';
 }
 
+/** Settings only the legacy v2 dialect reads. */
+export interface V2Config {
+  /** The pull/confirm action pair, as the deployment names it. */
+  actions: (typeof V2_ACTIONS)[keyof typeof V2_ACTIONS];
+  signatureMethod: 'HmacSHA1' | 'HmacSHA256';
+}
+
 export interface VodConfig {
-  api: 'api3';
+  api: 'api3' | 'v2';
   endpoint: URL;
   region?: string;
   /** One lane per sub-application; `undefined` pulls the account's default application. */
@@ -299,6 +324,7 @@ export interface VodConfig {
   pullTimeoutMs: number;
   confirmTimeoutMs: number;
   handleWindowMs: number;
+  v2: V2Config;
 }
 
 export interface DrainConfig {
@@ -354,20 +380,25 @@ export function loadConfig(env: Env): Config {
   checkTiming(values, problems);
   const credentials = chooseCredentials(env, values, problems);
   const sink = sinkConfig(env, values, problems);
-  if (problems.length > 0 || !credentials || !sink) throw new ConfigError(problems);
+  const endpoint = vodEndpoint(values, problems);
+  if (problems.length > 0 || !credentials || !sink || !endpoint) throw new ConfigError(problems);
 
   const secrets = [credentials.secretKey, credentials.token, ...sinkSecrets(sink)]
     .filter(isString);
   return {
     vod: {
       api: values.VOD_API,
-      endpoint: values.VOD_ENDPOINT ?? defaultEndpoint(values.VOD_API),
+      endpoint,
       region: values.VOD_REGION,
       subAppIds: values.VOD_SUB_APP_IDS ?? [undefined],
       credentials,
       pullTimeoutMs: values.VOD_PULL_TIMEOUT_MS,
       confirmTimeoutMs: values.VOD_CONFIRM_TIMEOUT_MS,
       handleWindowMs: values.VOD_HANDLE_WINDOW_MS,
+      v2: {
+        actions: V2_ACTIONS[values.VOD_V2_ACTIONS],
+        signatureMethod: values.VOD_V2_SIGNATURE_METHOD,
+      },
     },
     drain: {
       stopWhen: values.DRAIN_STOP_WHEN,
@@ -416,12 +447,37 @@ function readVariables(env: Env): { values: Values; problems: ConfigProblem[] } 
   return { values: values as Values, problems };
 }
 
-const DEFAULT_ENDPOINTS = {
-  api3: 'https://vod.tencentcloudapi.com',
+const DEFAULT_API3_ENDPOINT = 'https://vod.tencentcloudapi.com';
+
+/** The path every v2 action is served under. */
+export const V2_PATH = '/v2/index.php';
+
+const V2_ACTIONS = {
+  PullVodEvent: { pull: 'PullVodEvent', confirm: 'ConfirmVodEvent' },
+  PullEvent: { pull: 'PullEvent', confirm: 'ConfirmEvent' },
 } as const;
 
-function defaultEndpoint(api: keyof typeof DEFAULT_ENDPOINTS): URL {
-  return new URL(DEFAULT_ENDPOINTS[api]);
+/**
+ * The endpoint to call. v2 has no default on purpose: Tencent switched the public v2 API off
+ * on 2022-11-30, so every v2 user runs against a deployment of their own, and a default could
+ * only ever fail somewhere else than where the operator looks.
+ */
+function vodEndpoint(values: Values, problems: ConfigProblem[]): URL | undefined {
+  if (values.VOD_API === 'api3') return values.VOD_ENDPOINT ?? new URL(DEFAULT_API3_ENDPOINT);
+
+  const given = values.VOD_ENDPOINT;
+  if (!given) {
+    problems.push({
+      variable: 'VOD_ENDPOINT',
+      problem: 'is required with VOD_API=v2: the public v2 endpoint is switched off, so name '
+        + 'your deployment\'s /v2/index.php',
+      example: `https://vod.example.internal${V2_PATH}`,
+    });
+    return undefined;
+  }
+  const url = new URL(given);
+  if (url.pathname === '/') url.pathname = V2_PATH;
+  return url;
 }
 
 /**

@@ -11,10 +11,24 @@ const Target = {
 };
 
 export const VodFault = z.discriminatedUnion('fault', [
-  /** An API error reply (HTTP 200, Response.Error) with this code. */
+  /** An API 3.0 error reply (HTTP 200, Response.Error) with this code. */
   z.object({ fault: z.literal('api_error'), code: z.string(), message: z.string().optional(), ...Target }),
+  /** A legacy v2 error reply (HTTP 200, `{ code, message }`) with this numeric code. */
+  z.object({
+    fault: z.literal('v2_error'),
+    code: z.number().int(),
+    message: z.string().optional(),
+    ...Target,
+  }),
   /** A bare HTTP status with an optional body, as a gateway or proxy would send. */
-  z.object({ fault: z.literal('http_status'), status: z.number().int(), body: z.string().optional(), ...Target }),
+  z.object({
+    fault: z.literal('http_status'),
+    status: z.number().int(),
+    body: z.string().optional(),
+    /** Sent as Retry-After, in seconds: shows whether a client caps what it is told to wait. */
+    retryAfterS: z.number().int().nonnegative().optional(),
+    ...Target,
+  }),
   /** A body that is not the API's JSON: an HTML error page, a truncated reply. */
   z.object({ fault: z.literal('garbage'), body: z.string(), contentType: z.string().optional(), ...Target }),
   /** The reply is held this long before the request is served normally. */

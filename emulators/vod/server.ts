@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import type { KeyPair } from '../tc3';
 import { handleApi3 } from './api3';
+import { v2Dialect } from './v2';
 import { FaultBook, VodFault } from './faults';
 import {
   MAX_EVENTS_PER_PULL,
@@ -59,7 +60,7 @@ export class VodEmulator {
   /** When each request arrived, in order: lets tests check a run's timing from outside. */
   readonly history: { action: string; at: number }[] = [];
   private readonly changed = new EventEmitter();
-  private readonly dialects: Dialect[] = [handleApi3];
+  private readonly dialects: Dialect[] = [handleApi3, v2Dialect()];
   private readonly keyPairs: Map<string, KeyPair>;
   private readonly holdMs: number;
   emptyEventSet: EmptyEventSet;
@@ -164,6 +165,7 @@ export class VodEmulator {
         await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
         return false;
       case 'http_status':
+        if (fault.retryAfterS !== undefined) res.setHeader('retry-after', `${fault.retryAfterS}`);
         send(res, { status: fault.status, body: fault.body ?? '' });
         return true;
       case 'garbage':
@@ -174,6 +176,9 @@ export class VodEmulator {
         send(res, json({ Response: { Error: error, RequestId: randomUUID() } }));
         return true;
       }
+      case 'v2_error':
+        send(res, json({ code: fault.code, message: fault.message ?? `injected ${fault.code}` }));
+        return true;
     }
   }
 
@@ -247,10 +252,15 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Aborts when the client's connection closes before the reply was sent. */
+/**
+ * Aborts when the client's connection closes before the reply was sent. A client that left
+ * during a delay fault has closed already: without the first check its request would still
+ * poll, and take events nobody will receive.
+ */
 function closedSignal(res: http.ServerResponse): AbortSignal {
   const controller = new AbortController();
-  res.on('close', () => controller.abort());
+  if (res.destroyed || !res.socket || res.socket.destroyed) controller.abort();
+  else res.on('close', () => controller.abort());
   return controller.signal;
 }
 

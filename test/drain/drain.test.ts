@@ -104,14 +104,25 @@ for (const makeSink of SINK_CASES) {
         const good = [concatFact(200), concatFact(201)];
         seed(good);
         emulator.seed([
-          { api3: { EventType: 'ConcatComplete', ConcatCompleteEvent: { TaskId: 'no-file-list' } } },
+          {
+            api3: { EventType: 'ConcatComplete', ConcatCompleteEvent: { TaskId: 'no-file-list' } },
+            v2: { eventType: 'ConcatComplete', data: { vodTaskId: 'no-file-list' } },
+          },
           {
             api3: {
               EventType: 'ConcatComplete',
               ConcatCompleteEvent: { TaskId: '../../etc/passwd', FileInfoSet: [] },
             },
+            v2: {
+              version: '4.0',
+              eventType: 'ConcatComplete',
+              data: { vodTaskId: '../../etc/passwd', fileInfo: [] },
+            },
           },
-          { api3: { EventType: 'NewFileUpload', FileUploadEvent: { FileId: 'a\nb' } } },
+          {
+            api3: { EventType: 'NewFileUpload', FileUploadEvent: { FileId: 'a\nb' } },
+            v2: { version: '4.0', eventType: 'NewFileUpload', data: { fileId: 'a\nb' } },
+          },
         ]);
 
         const summary = await run();
@@ -120,11 +131,13 @@ for (const makeSink of SINK_CASES) {
         expect(summary).toMatchObject({ pulled: 5, stored: 2, parked: 3, confirmed: 5 });
         expect(emulator.state()).toMatchObject({ confirmed: 5, waiting: 0 });
         expectRecords(await sink.records(), good);
-        expect(parked.map((p) => p.reason).sort()).toEqual([
-          expect.stringContaining('FileInfoSet'),
+        expect(parked).toHaveLength(3);
+        expect(parked.map((p) => p.reason)).toEqual(expect.arrayContaining([
+          // The missing file list, named as the dialect names it (FileInfoSet, fileInfo).
+          expect.stringMatching(/fileinfo/i),
           expect.stringContaining('fileId'),
           expect.stringContaining('taskId'),
-        ].sort());
+        ]));
         for (const record of parked) expect(record.key).toMatch(/^[A-Za-z]+\/sha256-[0-9a-f]{32}$/);
       });
 

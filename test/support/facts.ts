@@ -92,7 +92,11 @@ export function expected(fact: EventFact): Expected {
 
 /** The fact as the emulator keeps it: its content in every dialect there is an encoder for. */
 export function seedOf(fact: EventFact, subAppId?: number): SeedEvent {
-  return { ...(subAppId === undefined ? {} : { subAppId }), api3: api3Content(fact) };
+  return {
+    ...(subAppId === undefined ? {} : { subAppId }),
+    api3: api3Content(fact),
+    v2: v2Content(fact),
+  };
 }
 
 function api3Content(fact: EventFact): Record<string, unknown> {
@@ -136,6 +140,55 @@ function api3Content(fact: EventFact): Record<string, unknown> {
       };
     case 'unknown':
       return { EventType: fact.type, [`${fact.type}Event`]: fact.body };
+  }
+}
+
+/**
+ * The fact as a v2 callback of version 4.0: the one v2 shape that names a task id for every
+ * kind here, so `expected()` holds for both dialects unchanged. The specification's
+ * `concat_file` and the oldest `task` shape carry no task id (or no files); they are covered by
+ * the translation tests and by the demo's sample (emulators/vod/samples.ts).
+ */
+function v2Content(fact: EventFact): Record<string, unknown> {
+  const envelope = (eventType: string, data: Record<string, unknown>) =>
+    ({ version: '4.0', eventType, data });
+  switch (fact.kind) {
+    case 'concat':
+      return envelope('ConcatComplete', {
+        vodTaskId: fact.taskId,
+        status: 0,
+        message: '',
+        fileInfo: fact.files.map((file) => ({
+          fileType: file.fileType,
+          status: file.ok ? 0 : -1,
+          message: file.message ?? '',
+          fileId: file.fileId ?? '',
+          fileUrl: file.url ?? '',
+        })),
+      });
+    case 'editMedia':
+      // Like ClipComplete, an edit's one output comes as a single fileInfo object.
+      return envelope('EditMediaComplete', {
+        vodTaskId: fact.taskId,
+        status: 0,
+        message: '',
+        fileInfo: {
+          fileId: fact.file.fileId,
+          fileUrl: fact.file.url,
+          fileType: fact.file.fileType,
+        },
+      });
+    case 'upload':
+      return envelope('NewFileUpload', { fileId: fact.fileId, mediaBasicInfo: { name: 'a.mp4' } });
+    case 'procedure':
+      return envelope('ProcedureStateChanged', {
+        vodTaskId: fact.taskId,
+        status: 'FINISH',
+        errCode: 0,
+        fileId: fact.fileId,
+      });
+    case 'unknown':
+      return envelope(fact.type, fact.body);
   }
 }
 
