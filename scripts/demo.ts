@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { EMULATOR_CREDENTIALS, VodEmulator } from '../emulators/vod/server';
 import type { SeedEvent } from '../emulators/vod/queue';
 import type { RunSummary } from '../lib/drain/summary';
-import type { TaskIndex } from '../lib/sinks/record';
+import type { EventRecord } from '../lib/sinks/record';
 import { buildBundle } from './build';
 
 const ROOT = resolve(__dirname, '..');
@@ -94,13 +94,14 @@ async function show(first: RunSummary, second: RunSummary, emulator: VodEmulator
   const files = (await readdir(OUTPUT, { recursive: true })).filter((f) => f.endsWith('.json'));
   for (const file of files.sort()) say(`  ${file}`);
 
-  say("\neach task's output files, indexed so they are found without a scan:");
-  for (const task of files.filter((f) => f.startsWith('tasks/'))) {
-    const index = JSON.parse(await readFile(join(OUTPUT, task), 'utf8')) as TaskIndex;
-    say(`  ${index.taskId}`);
-    for (const file of index.outputs) {
-      const result = file.ok ? file.url : `FAILED: ${file.message}`;
-      say(`    ${file.fileType ?? '?'} ${file.fileId ?? '-'} ${result}`);
+  say('\noutput files stored with each event (tasks/ indexes the same by task id):');
+  for (const file of files.filter((f) => f.startsWith('events/'))) {
+    const record = JSON.parse(await readFile(join(OUTPUT, file), 'utf8')) as EventRecord;
+    if (record.outputs.length === 0) continue;
+    say(`  ${record.key}${record.taskId ? '' : ' (no task id in this payload shape)'}`);
+    for (const output of record.outputs) {
+      const result = output.ok ? output.url : `FAILED: ${output.message}`;
+      say(`    ${output.fileType ?? '?'} ${output.fileId ?? '-'} ${result}`);
     }
   }
 }
