@@ -26,8 +26,10 @@ export type Tc3Verdict =
 /** Largest clock difference the service accepts before answering SignatureExpire. */
 export const MAX_CLOCK_SKEW_S = 300;
 
-const AUTHORIZATION =
-  /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/tc3_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION = new RegExp(
+  '^TC3-HMAC-SHA256 Credential=([^/]+)/(\\d{4}-\\d{2}-\\d{2})/([^/]+)/tc3_request, ' +
+    'SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$',
+);
 
 export function verifyTc3(
   request: SignedRequest,
@@ -36,7 +38,8 @@ export function verifyTc3(
 ): Tc3Verdict {
   const header = single(request.headers.authorization);
   const match = header ? AUTHORIZATION.exec(header) : null;
-  if (!match) return refuse('AuthFailure.InvalidAuthorization', 'Authorization header is malformed');
+  if (!match)
+    return refuse('AuthFailure.InvalidAuthorization', 'Authorization header is malformed');
   const [, secretId = '', date = '', service = '', signedHeaders = '', signature = ''] = match;
 
   const timestamp = Number(single(request.headers['x-tc-timestamp']));
@@ -54,7 +57,13 @@ export function verifyTc3(
     return refuse('AuthFailure.TokenFailure', 'token is missing or wrong');
   }
 
-  const expected = signatureOf(request, { secretKey: pair.secretKey, date, service, signedHeaders, timestamp });
+  const expected = signatureOf(request, {
+    secretKey: pair.secretKey,
+    date,
+    service,
+    signedHeaders,
+    timestamp,
+  });
   if (!sameHex(expected, signature)) {
     return refuse('AuthFailure.SignatureFailure', 'signature does not match');
   }
@@ -84,8 +93,12 @@ function signatureOf(request: SignedRequest, scope: Scope): string {
   ].join('\n');
 
   const credentialScope = `${scope.date}/${scope.service}/tc3_request`;
-  const stringToSign = ['TC3-HMAC-SHA256', scope.timestamp, credentialScope, sha256Hex(canonicalRequest)]
-    .join('\n');
+  const stringToSign = [
+    'TC3-HMAC-SHA256',
+    scope.timestamp,
+    credentialScope,
+    sha256Hex(canonicalRequest),
+  ].join('\n');
 
   const kDate = hmac(`TC3${scope.secretKey}`, scope.date);
   const kService = hmac(kDate, scope.service);

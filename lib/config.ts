@@ -30,27 +30,38 @@ const wholeMs = (min: number, max: number) =>
     .min(min, { error: `must be at least ${min}` })
     .max(max, { error: `must be at most ${max}` });
 
-const flag = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+const flag = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1');
 
 const subAppIds = z
   .string()
-  .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+  .transform((text) =>
+    text
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
   .pipe(
-    z.array(
-      z.string()
-        .regex(/^[1-9][0-9]{0,9}$/, { error: 'each SubAppId must be a positive whole number' })
-        .transform(Number),
-    ).min(1, { error: 'must list at least one SubAppId' }),
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[1-9][0-9]{0,9}$/, { error: 'each SubAppId must be a positive whole number' })
+          .transform(Number),
+      )
+      .min(1, { error: 'must list at least one SubAppId' }),
   );
 
-const endpointUrl = z.url({ error: 'must be an absolute http:// or https:// URL' })
+const endpointUrl = z
+  .url({ error: 'must be an absolute http:// or https:// URL' })
   .refine((u) => /^https?:\/\//.test(u), { error: 'must start with http:// or https://' })
   .transform((u) => new URL(u));
 
 /** A JSON text that must parse and then match `schema`. */
 const jsonOf = <T>(schema: z.ZodType<T>) =>
-  z.string()
+  z
+    .string()
     .transform((raw, ctx) => {
       try {
         return JSON.parse(raw) as unknown;
@@ -62,7 +73,8 @@ const jsonOf = <T>(schema: z.ZodType<T>) =>
     .pipe(schema);
 
 /** A COS key prefix: safe segments, each followed by a slash (or empty: the bucket root). */
-const cosPrefix = z.string()
+const cosPrefix = z
+  .string()
   .transform((text) => (text === '' || text.endsWith('/') ? text : `${text}/`))
   .refine((text) => text === '' || text.slice(0, -1).split('/').every(isSafeSegment), {
     error: 'must be path segments of letters, digits, _ . - joined by /, without ".."',
@@ -70,7 +82,8 @@ const cosPrefix = z.string()
 
 /** A database URL; its password is a secret, so no problem message repeats the text. */
 const dbUrl = (protocols: string[]) =>
-  z.string()
+  z
+    .string()
     .refine((text) => URL.canParse(text) && protocols.includes(new URL(text).protocol), {
       error: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
     })
@@ -84,42 +97,47 @@ const SERVER_HOLD_MS = 5000;
 export const VARIABLES = {
   VOD_API: variable(
     z.enum(['api3', 'v2'], { error: 'must be api3 or v2' }).default('api3'),
-    'Which dialect of the VOD event API to speak: API 3.0 (PullEvents) or legacy v2 (PullVodEvent).',
+    'Which dialect of the VOD event API to speak: API 3.0 (PullEvents) or legacy v2 '
+      + '(PullVodEvent).',
     'api3',
   ),
   VOD_ENDPOINT: variable(
     endpointUrl.optional(),
-    'Overrides the VOD endpoint, e.g. to aim the function at the local emulator. '
-      + 'Default: https://vod.tencentcloudapi.com for api3. Required for v2, whose public '
-      + 'endpoint (vod.api.qcloud.com/v2/index.php) is switched off: give your deployment\'s '
-      + 'URL; a URL without a path gets /v2/index.php.',
+    'Overrides the VOD endpoint, e.g. to aim the function at the local emulator. ' +
+      'Default: https://vod.tencentcloudapi.com for api3. Required for v2, whose public ' +
+      "endpoint (vod.api.qcloud.com/v2/index.php) is switched off: give your deployment's " +
+      'URL; a URL without a path gets /v2/index.php.',
     'http://127.0.0.1:9100',
   ),
   VOD_REGION: variable(
     // v2 deployments name regions the old way (gz, sh), API 3.0 the new way (ap-guangzhou).
-    z.string().regex(/^[a-z]+(-[a-z]+)*$/, { error: 'must look like ap-guangzhou (or gz for v2)' })
+    z
+      .string()
+      .regex(/^[a-z]+(-[a-z]+)*$/, { error: 'must look like ap-guangzhou (or gz for v2)' })
       .optional(),
     'Region sent with each request. VOD does not need one; leave unset unless told otherwise.',
     'ap-guangzhou',
   ),
   VOD_V2_ACTIONS: variable(
-    z.enum(['PullVodEvent', 'PullEvent'], { error: 'must be PullVodEvent or PullEvent' })
+    z
+      .enum(['PullVodEvent', 'PullEvent'], { error: 'must be PullVodEvent or PullEvent' })
       .default('PullVodEvent'),
-    'v2 only: the pair of action names to call, named by its pull action. PullVodEvent: '
-      + 'PullVodEvent/ConfirmVodEvent, as the original specification spells them; PullEvent: '
-      + 'PullEvent/ConfirmEvent, as later documents do.',
+    'v2 only: the pair of action names to call, named by its pull action. PullVodEvent: ' +
+      'PullVodEvent/ConfirmVodEvent, as the original specification spells them; PullEvent: ' +
+      'PullEvent/ConfirmEvent, as later documents do.',
     'PullVodEvent',
   ),
   VOD_V2_SIGNATURE_METHOD: variable(
-    z.enum(['HmacSHA1', 'HmacSHA256'], { error: 'must be HmacSHA1 or HmacSHA256' })
+    z
+      .enum(['HmacSHA1', 'HmacSHA256'], { error: 'must be HmacSHA1 or HmacSHA256' })
       .default('HmacSHA1'),
-    'v2 only: the hash of the v1 request signature. HmacSHA1 is the protocol\'s default.',
+    "v2 only: the hash of the v1 request signature. HmacSHA1 is the protocol's default.",
     'HmacSHA256',
   ),
   VOD_SUB_APP_IDS: variable(
     subAppIds.optional(),
-    'Comma-separated VOD sub-application ids to drain, each pulled and confirmed on its own. '
-      + 'Required for accounts that opened VOD on or after 2023-12-25, even for the primary one.',
+    'Comma-separated VOD sub-application ids to drain, each pulled and confirmed on its own. ' +
+      'Required for accounts that opened VOD on or after 2023-12-25, even for the primary one.',
     '1500012345,1500012346',
   ),
   VOD_SECRET_ID: variable(
@@ -142,12 +160,13 @@ export const VARIABLES = {
   VOD_PULL_TIMEOUT_MS: variable(
     wholeMs(1, 60_000)
       .refine((ms) => ms > SERVER_HOLD_MS, {
-        error: `must be more than ${SERVER_HOLD_MS}: the service holds an empty pull for up to `
-          + '5 s, so a shorter timeout turns every empty pull into an error',
+        error:
+          `must be more than ${SERVER_HOLD_MS}: the service holds an empty pull for up to ` +
+          '5 s, so a shorter timeout turns every empty pull into an error',
       })
       .default(10_000),
-    'Client timeout of one long-poll pull. The service holds an empty pull up to 5 s; '
-      + 'Tencent recommends 10 s.',
+    'Client timeout of one long-poll pull. The service holds an empty pull up to 5 s; ' +
+      'Tencent recommends 10 s.',
     '10000',
   ),
   VOD_CONFIRM_TIMEOUT_MS: variable(
@@ -157,19 +176,23 @@ export const VARIABLES = {
   ),
   VOD_HANDLE_WINDOW_MS: variable(
     wholeMs(1000, 30_000).default(30_000),
-    'How long a pulled handle stays valid. The service fixes it at 30 s; '
-      + 'lower it only to match a test emulator.',
+    'How long a pulled handle stays valid. The service fixes it at 30 s; ' +
+      'lower it only to match a test emulator.',
     '30000',
   ),
   DRAIN_STOP_WHEN: variable(
     z.enum(['empty', 'deadline'], { error: 'must be empty or deadline' }).default('empty'),
-    'empty: stop after the first empty pull (cheap idle runs). deadline: keep pulling until '
-      + 'the time limit (lower latency, billed for the whole run).',
+    'empty: stop after the first empty pull (cheap idle runs). deadline: keep pulling until ' +
+      'the time limit (lower latency, billed for the whole run).',
     'empty',
   ),
   DRAIN_PULLERS: variable(
-    z.coerce.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' })
-      .min(1, { error: 'must be at least 1' }).max(16, { error: 'must be at most 16' }).default(1),
+    z.coerce
+      .number({ error: 'must be a whole number' })
+      .int({ error: 'must be a whole number' })
+      .min(1, { error: 'must be at least 1' })
+      .max(16, { error: 'must be at most 16' })
+      .default(1),
     'How many pull-write-confirm cycles run at once.',
     '1',
   ),
@@ -189,10 +212,11 @@ export const VARIABLES = {
     '50000',
   ),
   SINK: variable(
-    z.enum(['fs', 'cos', 'mysql', 'postgres'], { error: 'must be fs, cos, mysql or postgres' })
+    z
+      .enum(['fs', 'cos', 'mysql', 'postgres'], { error: 'must be fs, cos, mysql or postgres' })
       .default('fs'),
-    'Where events are stored: a local directory (trials), a COS bucket, or a MySQL or '
-      + 'PostgreSQL database (TencentDB).',
+    'Where events are stored: a local directory (trials), a COS bucket, or a MySQL or ' +
+      'PostgreSQL database (TencentDB).',
     'cos',
   ),
   SINK_FS_DIR: variable(
@@ -202,12 +226,13 @@ export const VARIABLES = {
   ),
   SINK_FS_ALLOW_ON_SCF: variable(
     flag.default(false),
-    'Allows the fs sink on SCF, whose disk does not outlive the instance: confirmed events '
-      + 'written there are lost with it. Only for trials.',
+    'Allows the fs sink on SCF, whose disk does not outlive the instance: confirmed events ' +
+      'written there are lost with it. Only for trials.',
     'false',
   ),
   SINK_COS_BUCKET: variable(
-    z.string()
+    z
+      .string()
       .regex(/^[a-z0-9][a-z0-9-]*-[0-9]+$/, {
         error: 'must look like name-APPID, e.g. vod-events-1250000000',
       })
@@ -216,20 +241,23 @@ export const VARIABLES = {
     'vod-events-1250000000',
   ),
   SINK_COS_REGION: variable(
-    z.string().regex(/^[a-z]+(-[a-z]+)+$/, { error: 'must look like ap-guangzhou' }).optional(),
+    z
+      .string()
+      .regex(/^[a-z]+(-[a-z]+)+$/, { error: 'must look like ap-guangzhou' })
+      .optional(),
     'Region of the COS bucket.',
     'ap-guangzhou',
   ),
   SINK_COS_PREFIX: variable(
     cosPrefix.default('vod-events/'),
-    'Key prefix every object of the cos sink is written under; empty segments, "..", and '
-      + 'characters other than letters, digits, _ . - are refused.',
+    'Key prefix every object of the cos sink is written under; empty segments, "..", and ' +
+      'characters other than letters, digits, _ . - are refused.',
     'vod-events/',
   ),
   SINK_COS_ENDPOINT: variable(
     endpointUrl.optional(),
-    'Overrides the COS endpoint (tests aim it at the local stand-in). Default: '
-      + 'https://<bucket>.cos.<region>.myqcloud.com.',
+    'Overrides the COS endpoint (tests aim it at the local stand-in). Default: ' +
+      'https://<bucket>.cos.<region>.myqcloud.com.',
     'http://127.0.0.1:9200',
   ),
   SINK_COS_SECRET_ID: variable(
@@ -267,8 +295,12 @@ export const VARIABLES = {
     true,
   ),
   SINK_SQL_POOL_SIZE: variable(
-    z.coerce.number({ error: 'must be 1 or 2' }).int({ error: 'must be 1 or 2' })
-      .min(1, { error: 'must be 1 or 2' }).max(2, { error: 'must be 1 or 2' }).default(2),
+    z.coerce
+      .number({ error: 'must be 1 or 2' })
+      .int({ error: 'must be 1 or 2' })
+      .min(1, { error: 'must be 1 or 2' })
+      .max(2, { error: 'must be 1 or 2' })
+      .default(2),
     'Connections the SQL sinks keep open across warm invocations of one instance.',
     '2',
   ),
@@ -284,12 +316,13 @@ export const VARIABLES = {
   ),
   SINK_FAULTS: variable(
     jsonOf(SinkFaultList).optional(),
-    'Test only: JSON list of faults to inject into sink writes (see lib/sinks/faults.ts). '
-      + 'Refused on SCF.',
+    'Test only: JSON list of faults to inject into sink writes (see lib/sinks/faults.ts). ' +
+      'Refused on SCF.',
     '[{"fault":"fail_write","key":"ConcatComplete/1400000001"}]',
   ),
   LOG_LEVEL: variable(
-    z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' })
+    z
+      .enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' })
       .default('info'),
     'Lowest level of log lines printed.',
     'info',
@@ -355,11 +388,9 @@ export interface SqlSinkConfig {
   queryTimeoutMs: number;
 }
 
-export type SinkConfig = (
-  | { kind: 'fs'; dir: string }
-  | CosSinkConfig
-  | SqlSinkConfig
-) & { faults?: SinkFault[] };
+export type SinkConfig = ({ kind: 'fs'; dir: string } | CosSinkConfig | SqlSinkConfig) & {
+  faults?: SinkFault[];
+};
 
 export interface Config {
   vod: VodConfig;
@@ -383,8 +414,7 @@ export function loadConfig(env: Env): Config {
   const endpoint = vodEndpoint(values, problems);
   if (problems.length > 0 || !credentials || !sink || !endpoint) throw new ConfigError(problems);
 
-  const secrets = [credentials.secretKey, credentials.token, ...sinkSecrets(sink)]
-    .filter(isString);
+  const secrets = [credentials.secretKey, credentials.token, ...sinkSecrets(sink)].filter(isString);
   return {
     vod: {
       api: values.VOD_API,
@@ -469,8 +499,9 @@ function vodEndpoint(values: Values, problems: ConfigProblem[]): URL | undefined
   if (!given) {
     problems.push({
       variable: 'VOD_ENDPOINT',
-      problem: 'is required with VOD_API=v2: the public v2 endpoint is switched off, so name '
-        + 'your deployment\'s /v2/index.php',
+      problem:
+        'is required with VOD_API=v2: the public v2 endpoint is switched off, so name ' +
+        "your deployment's /v2/index.php",
       example: `https://vod.example.internal${V2_PATH}`,
     });
     return undefined;
@@ -490,8 +521,9 @@ function checkTiming(values: Values, problems: ConfigProblem[]): void {
   if (room < 1000) {
     problems.push({
       variable: 'VOD_CONFIRM_TIMEOUT_MS',
-      problem: `leaves only ${room} ms of the ${values.VOD_HANDLE_WINDOW_MS} ms handle window for `
-        + 'pulling and writing; it must leave at least 1000 ms',
+      problem:
+        `leaves only ${room} ms of the ${values.VOD_HANDLE_WINDOW_MS} ms handle window for ` +
+        'pulling and writing; it must leave at least 1000 ms',
       example: String(Math.max(500, values.VOD_HANDLE_WINDOW_MS - 2000 - 1000)),
     });
   }
@@ -522,8 +554,9 @@ function chooseCredentials(
   const missing = values.VOD_SECRET_ID ? 'VOD_SECRET_KEY' : 'VOD_SECRET_ID';
   problems.push({
     variable: missing,
-    problem: 'no credentials: bind a run role to the function (SCF then sets '
-      + 'TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) or set VOD_SECRET_ID and VOD_SECRET_KEY',
+    problem:
+      'no credentials: bind a run role to the function (SCF then sets ' +
+      'TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) or set VOD_SECRET_ID and VOD_SECRET_KEY',
     example: missing === 'VOD_SECRET_ID' ? VARIABLES.VOD_SECRET_ID.example : undefined,
   });
   return undefined;
@@ -562,9 +595,10 @@ function fsSinkConfig(
   if (onScf && !values.SINK_FS_ALLOW_ON_SCF) {
     problems.push({
       variable: 'SINK',
-      problem: 'the fs sink is refused on SCF: the instance disk does not outlive it, so '
-        + 'confirmed events would be lost. Choose a durable sink, or set '
-        + 'SINK_FS_ALLOW_ON_SCF=true for a trial',
+      problem:
+        'the fs sink is refused on SCF: the instance disk does not outlive it, so ' +
+        'confirmed events would be lost. Choose a durable sink, or set ' +
+        'SINK_FS_ALLOW_ON_SCF=true for a trial',
       example: 'cos',
     });
     return undefined;
@@ -584,8 +618,8 @@ function cosSinkConfig(
 
   // Production signs the virtual-hosted name; an override is used as given, never resolved
   // through a made-up bucket host name.
-  const endpoint = values.SINK_COS_ENDPOINT
-    ?? new URL(`https://${bucket}.cos.${region}.myqcloud.com`);
+  const endpoint =
+    values.SINK_COS_ENDPOINT ?? new URL(`https://${bucket}.cos.${region}.myqcloud.com`);
   return {
     kind: 'cos',
     bucket,
@@ -636,8 +670,9 @@ function cosCredentials(
 
   problems.push({
     variable: 'SINK_COS_SECRET_ID',
-    problem: 'no COS credentials: bind a run role to the function, or set SINK_COS_SECRET_ID and '
-      + 'SINK_COS_SECRET_KEY',
+    problem:
+      'no COS credentials: bind a run role to the function, or set SINK_COS_SECRET_ID and ' +
+      'SINK_COS_SECRET_KEY',
     example: VARIABLES.SINK_COS_SECRET_ID.example,
   });
   return undefined;
@@ -659,8 +694,9 @@ function sqlSinkConfig(
     if (values[timeout] >= writeMs) {
       found.push({
         variable: timeout,
-        problem: `must be below DRAIN_WRITE_TIMEOUT_MS (${writeMs}), so a stuck database is `
-          + 'given up on before the batch\'s write time ends',
+        problem:
+          `must be below DRAIN_WRITE_TIMEOUT_MS (${writeMs}), so a stuck database is ` +
+          "given up on before the batch's write time ends",
         example: String(Math.max(100, Math.floor(writeMs / 3))),
       });
     }
@@ -680,7 +716,9 @@ function sqlSinkConfig(
 /** Names of the variables that are optional strings. */
 type OptionalString = {
   [K in keyof Values]: undefined extends Values[K]
-    ? (Values[K] extends string | undefined ? K : never)
+    ? Values[K] extends string | undefined
+      ? K
+      : never
     : never;
 }[keyof Values];
 

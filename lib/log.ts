@@ -68,7 +68,9 @@ function errorReplacer(_key: string, value: unknown): unknown {
     message,
     ...(typeof extra.kind === 'string' ? { kind: extra.kind } : {}),
     ...(extra.code !== undefined ? { code: extra.code } : {}),
-    ...(typeof extra.requestId === 'string' && extra.requestId ? { requestId: extra.requestId } : {}),
+    ...(typeof extra.requestId === 'string' && extra.requestId
+      ? { requestId: extra.requestId }
+      : {}),
     ...(value.cause !== undefined ? { cause: value.cause } : {}),
   };
 }

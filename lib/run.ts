@@ -88,7 +88,9 @@ export async function runOnce(
 function summaryLevel(summary: RunSummary): 'info' | 'warn' | 'error' {
   if (summary.stopReason === 'auth_failed' || summary.stopReason === 'rejected') return 'error';
   const troubled = summary.failed + summary.skipped + summary.confirmFailed + summary.unconfirmable;
-  const cutShort = ['vod_unavailable', 'sink_unavailable', 'too_short'].includes(summary.stopReason);
+  const cutShort = ['vod_unavailable', 'sink_unavailable', 'too_short'].includes(
+    summary.stopReason,
+  );
   return troubled > 0 || cutShort || summary.pullErrors > 0 ? 'warn' : 'info';
 }
 

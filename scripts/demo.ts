@@ -62,7 +62,9 @@ async function deployLocally(): Promise<Handler> {
   const { outfile, bytes } = await buildBundle();
   const codeDir = await mkdtemp(join(tmpdir(), 'vod-drain-code-'));
   await copyFile(outfile, join(codeDir, 'index.js'));
-  say(`bundle ${relative(ROOT, outfile)} (${Math.round(bytes / 1024)} KB) copied alone to ${codeDir}`);
+  say(
+    `bundle ${relative(ROOT, outfile)} (${Math.round(bytes / 1024)} KB) copied alone to ${codeDir}`,
+  );
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require(join(codeDir, 'index.js')) as { main_handler: Handler }).main_handler;
 }
@@ -82,9 +84,11 @@ function invoke(handler: Handler, n: number): Promise<RunSummary> {
 
 async function show(first: RunSummary, second: RunSummary, emulator: VodEmulator): Promise<void> {
   say('\n--- what happened ---');
-  say(`run 1: pulled ${first.pulled}, stored ${first.stored}, parked ${first.parked}, `
-    + `failed ${first.failed}, confirmed ${first.confirmed} in ${first.durationMs} ms `
-    + `(stopped: ${first.stopReason})`);
+  say(
+    `run 1: pulled ${first.pulled}, stored ${first.stored}, parked ${first.parked}, ` +
+      `failed ${first.failed}, confirmed ${first.confirmed} in ${first.durationMs} ms ` +
+      `(stopped: ${first.stopReason})`,
+  );
   say(`       by type: ${JSON.stringify(first.byType)}`);
   say(`run 2: pulled ${second.pulled}, stored ${second.stored} (stopped: ${second.stopReason})`);
   const state = emulator.state();

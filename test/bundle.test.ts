@@ -36,7 +36,9 @@ describe('the bundle', () => {
     // esbuild writes every require it leaves with double quotes; single-quoted ones are prose
     // inside error messages of the bundled libraries.
     const required = [...source.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1] as string);
-    const external = required.filter((name) => !isBuiltin(name) && !OPTIONAL_REQUIRES.includes(name));
+    const external = required.filter(
+      (name) => !isBuiltin(name) && !OPTIONAL_REQUIRES.includes(name),
+    );
 
     expect(required.length).toBeGreaterThan(0);
     expect(external).toEqual([]);
@@ -62,7 +64,10 @@ describe('the bundle', () => {
     const summary = JSON.parse(stderr.slice(stderr.indexOf('SUMMARY ') + 8));
     expect(summary).toMatchObject({ pulled: 20, stored: 20, confirmed: 20, stopReason: 'drained' });
     expect(emulator.state()).toMatchObject({ confirmed: 20, waiting: 0 });
-    const events = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line).event);
+    const events = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).event);
     expect(events).toContain('run_summary');
   });
 });

@@ -121,7 +121,11 @@ describe('configuration', () => {
   });
 
   it('refuses a confirm timeout that leaves no room in the handle window', () => {
-    const error = problemsOf({ ...base, VOD_HANDLE_WINDOW_MS: '3000', VOD_CONFIRM_TIMEOUT_MS: '2500' });
+    const error = problemsOf({
+      ...base,
+      VOD_HANDLE_WINDOW_MS: '3000',
+      VOD_CONFIRM_TIMEOUT_MS: '2500',
+    });
 
     expect(error.problems[0]?.variable).toBe('VOD_CONFIRM_TIMEOUT_MS');
   });

@@ -12,7 +12,12 @@ describe('logger', () => {
     log.info('pulled', { count: 3 });
 
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0] as string)).toEqual({ level: 'info', event: 'pulled', requestId: 'r1', count: 3 });
+    expect(JSON.parse(lines[0] as string)).toEqual({
+      level: 'info',
+      event: 'pulled',
+      requestId: 'r1',
+      count: 3,
+    });
   });
 
   it('scrubs registered secrets from fields, messages and error causes', () => {

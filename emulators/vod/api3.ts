@@ -4,7 +4,13 @@
 import type http from 'node:http';
 import { verifyTc3 } from '../tc3';
 import type { Delivery } from './queue';
-import { MAX_EVENTS_PER_PULL, json, type Dialect, type DialectContext, type Reply } from './dialect';
+import {
+  MAX_EVENTS_PER_PULL,
+  json,
+  type Dialect,
+  type DialectContext,
+  type Reply,
+} from './dialect';
 
 /** The per-type fields a real EventContent carries as null when the event is of another type. */
 const TYPE_FIELDS = [

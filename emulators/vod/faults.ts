@@ -12,7 +12,12 @@ const Target = {
 
 export const VodFault = z.discriminatedUnion('fault', [
   /** An API 3.0 error reply (HTTP 200, Response.Error) with this code. */
-  z.object({ fault: z.literal('api_error'), code: z.string(), message: z.string().optional(), ...Target }),
+  z.object({
+    fault: z.literal('api_error'),
+    code: z.string(),
+    message: z.string().optional(),
+    ...Target,
+  }),
   /** A legacy v2 error reply (HTTP 200, `{ code, message }`) with this numeric code. */
   z.object({
     fault: z.literal('v2_error'),
@@ -30,7 +35,12 @@ export const VodFault = z.discriminatedUnion('fault', [
     ...Target,
   }),
   /** A body that is not the API's JSON: an HTML error page, a truncated reply. */
-  z.object({ fault: z.literal('garbage'), body: z.string(), contentType: z.string().optional(), ...Target }),
+  z.object({
+    fault: z.literal('garbage'),
+    body: z.string(),
+    contentType: z.string().optional(),
+    ...Target,
+  }),
   /** The reply is held this long before the request is served normally. */
   z.object({ fault: z.literal('delay'), delayMs: z.number().int().nonnegative(), ...Target }),
   /** The connection is cut without a reply. */
@@ -51,7 +61,9 @@ export class FaultBook {
 
   /** The first armed fault matching `action`, used up by one. */
   take(action: string): VodFault | undefined {
-    const slot = this.armed.find((a) => a.left > 0 && (!a.fault.action || a.fault.action === action));
+    const slot = this.armed.find(
+      (a) => a.left > 0 && (!a.fault.action || a.fault.action === action),
+    );
     if (!slot) return undefined;
     slot.left -= 1;
     return slot.fault;

@@ -49,8 +49,7 @@ export interface QueueState {
 }
 
 export type ConfirmVerdict =
-  | { ok: true; confirmed: number }
-  | { ok: false; late: string[]; unknown: string[] };
+  { ok: true; confirmed: number } | { ok: false; late: string[]; unknown: string[] };
 
 export class EventQueue {
   private entries: Entry[] = [];
@@ -124,8 +123,7 @@ export class EventQueue {
   countVisible(subAppId: number | undefined): number {
     const now = this.now();
     const lane = laneOf(subAppId);
-    return this.entries.filter((e) => !e.confirmed && e.lane === lane && e.visibleAt <= now)
-      .length;
+    return this.entries.filter((e) => !e.confirmed && e.lane === lane && e.visibleAt <= now).length;
   }
 
   /** When the next event of a lane becomes visible, if one is waiting in flight. */
@@ -163,5 +161,6 @@ function laneOf(subAppId: number | undefined): string {
 
 /** Handles are long digit strings, as the service's are: past 2^53, so never numbers. */
 function newHandle(): string {
-  return `${randomInt(1, 9)}${String(randomInt(0, 2 ** 47)).padStart(15, '0')}${randomInt(100, 999)}`;
+  const middle = String(randomInt(0, 2 ** 47)).padStart(15, '0');
+  return `${randomInt(1, 9)}${middle}${randomInt(100, 999)}`;
 }

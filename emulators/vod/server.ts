@@ -73,7 +73,9 @@ export class VodEmulator {
     this.emptyEventSet = options.emptyEventSet ?? 'array';
     this.queue = new EventQueue(options.windowMs ?? 30_000);
     const pairs = options.credentials ?? [EMULATOR_CREDENTIALS];
-    this.keyPairs = new Map(pairs.map((p) => [p.secretId, { secretKey: p.secretKey, token: p.token }]));
+    this.keyPairs = new Map(
+      pairs.map((p) => [p.secretId, { secretKey: p.secretKey, token: p.token }]),
+    );
     this.changed.setMaxListeners(0);
   }
 
@@ -217,7 +219,9 @@ export class VodEmulator {
         return json({ ok: true });
       }
       case 'POST /_emulator/faults': {
-        this.arm(z.object({ faults: z.array(VodFault) }).parse(JSON.parse(body.toString('utf8'))).faults);
+        this.arm(
+          z.object({ faults: z.array(VodFault) }).parse(JSON.parse(body.toString('utf8'))).faults,
+        );
         return json({ ok: true });
       }
       case 'GET /_emulator/state':
@@ -263,4 +267,3 @@ function closedSignal(res: http.ServerResponse): AbortSignal {
   else res.on('close', () => controller.abort());
   return controller.signal;
 }
-

@@ -83,8 +83,8 @@ class Drain {
       const limitMs = this.budget.deadline - this.budget.startedAt;
       this.summary.stop(
         'too_short',
-        `time limit ${limitMs} ms is shorter than one cycle of ${this.budget.cycleMs} ms `
-          + '(pull + write + confirm + margin): raise the function timeout',
+        `time limit ${limitMs} ms is shorter than one cycle of ${this.budget.cycleMs} ms ` +
+          '(pull + write + confirm + margin): raise the function timeout',
       );
     } else {
       const pullers = Array.from({ length: this.options.pullers }, () => this.puller());
@@ -150,13 +150,17 @@ class Drain {
 
     this.pullFailures += 1;
     if (this.pullFailures >= MAX_PULL_FAILURES) {
-      this.summary.stop('vod_unavailable', `${this.pullFailures} pulls failed in a row: ${error.message}`);
+      this.summary.stop(
+        'vod_unavailable',
+        `${this.pullFailures} pulls failed in a row: ${error.message}`,
+      );
       return;
     }
 
-    const waitMs = error.kind === 'throttled'
-      ? backoff(1000, 5000)(this.pullFailures)
-      : backoff(200, 2000)(this.pullFailures);
+    const waitMs =
+      error.kind === 'throttled'
+        ? backoff(1000, 5000)(this.pullFailures)
+        : backoff(200, 2000)(this.pullFailures);
     if (!this.budget.canWait(Date.now(), waitMs)) {
       this.summary.stop('deadline', 'no time left to retry the pull');
       return;
@@ -171,7 +175,11 @@ class Drain {
 
     for (const item of batch.unconfirmable) {
       this.summary.add('unconfirmable');
-      this.log.error('event_unconfirmable', { subAppId, reason: item.reason, requestId: batch.requestId });
+      this.log.error('event_unconfirmable', {
+        subAppId,
+        reason: item.reason,
+        requestId: batch.requestId,
+      });
     }
 
     this.log.debug('pulled', { subAppId, count: batch.events.length, requestId: batch.requestId });
@@ -188,8 +196,9 @@ class Drain {
   /** Writes a batch within its time; what has not finished by then counts as failed. */
   private async write(events: readonly VodEvent[]): Promise<WriteOutcome[]> {
     const signal = abortAt(this.budget.writeEndsBy(Date.now()));
-    const outcomes = await settleBefore(this.sink.write(events, signal), signal)
-      .catch((thrown: unknown) => events.map(() => failedOutcome(this.sink.kind, toError(thrown))));
+    const outcomes = await settleBefore(this.sink.write(events, signal), signal).catch(
+      (thrown: unknown) => events.map(() => failedOutcome(this.sink.kind, toError(thrown))),
+    );
     const settled = outcomes ?? events.map(() => failedOutcome(this.sink.kind, timeoutError()));
 
     settled.forEach((outcome, i) => this.count(events[i] as VodEvent, outcome));
@@ -205,10 +214,18 @@ class Drain {
         return this.summary.add('duplicates');
       case 'parked':
         this.summary.add('parked');
-        return this.log.warn('event_parked', { key: event.key, type: event.type, reason: event.problem });
+        return this.log.warn('event_parked', {
+          key: event.key,
+          type: event.type,
+          reason: event.problem,
+        });
       case 'failed':
         this.summary.add('failed');
-        return this.log.warn('write_failed', { key: event.key, type: event.type, error: outcome.error });
+        return this.log.warn('write_failed', {
+          key: event.key,
+          type: event.type,
+          error: outcome.error,
+        });
     }
   }
 
@@ -217,7 +234,10 @@ class Drain {
     const anyWritten = outcomes.some((outcome) => outcome.status !== 'failed');
     this.sinkFailures = anyWritten ? 0 : this.sinkFailures + 1;
     if (this.sinkFailures >= MAX_SINK_FAILURES) {
-      this.summary.stop('sink_unavailable', `${this.sinkFailures} batches in a row failed to write`);
+      this.summary.stop(
+        'sink_unavailable',
+        `${this.sinkFailures} batches in a row failed to write`,
+      );
     }
   }
 
@@ -262,7 +282,11 @@ class Drain {
     }
   }
 
-  private reportUnconfirmed(subAppId: SubAppId, written: readonly VodEvent[], confirmed: Set<string>) {
+  private reportUnconfirmed(
+    subAppId: SubAppId,
+    written: readonly VodEvent[],
+    confirmed: Set<string>,
+  ) {
     const missed = written.filter((event) => !confirmed.has(event.handle));
     if (missed.length === 0) return;
     this.summary.add('confirmFailed', missed.length);
@@ -297,7 +321,10 @@ function settleBefore<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
 function asVodError(thrown: unknown, step: string): VodError {
   if (thrown instanceof VodError) return thrown;
   const error = toError(thrown);
-  return new VodError('transient', `${step} failed: ${error.message}`, { action: step, cause: error });
+  return new VodError('transient', `${step} failed: ${error.message}`, {
+    action: step,
+    cause: error,
+  });
 }
 
 function timeoutError(): Error {

@@ -19,9 +19,13 @@ const freshFact = () => seedOf(concatFact(factNumber++));
 
 const run = (overrides: Record<string, string> = {}) => {
   logs = [];
-  return runOnce({ ...env, ...overrides }, { request_id: 'failures', time_limit_in_ms: 30_000 }, {
-    write: (line) => logs.push(line),
-  });
+  return runOnce(
+    { ...env, ...overrides },
+    { request_id: 'failures', time_limit_in_ms: 30_000 },
+    {
+      write: (line) => logs.push(line),
+    },
+  );
 };
 
 beforeAll(async () => {
@@ -41,16 +45,21 @@ afterAll(async () => {
 });
 
 describe('a run against a failing VOD', () => {
-  it.each<EmptyEventSet>(['missing', 'null', 'array'])('reads an EventSet that is %s as empty', async (form) => {
-    emulator.emptyEventSet = form;
+  it.each<EmptyEventSet>(['missing', 'null', 'array'])(
+    'reads an EventSet that is %s as empty',
+    async (form) => {
+      emulator.emptyEventSet = form;
 
-    const summary = await run();
+      const summary = await run();
 
-    expect(summary).toMatchObject({ pulls: 1, pulled: 0, pullErrors: 0, stopReason: 'drained' });
-  });
+      expect(summary).toMatchObject({ pulls: 1, pulled: 0, pullErrors: 0, stopReason: 'drained' });
+    },
+  );
 
   it('treats ResourceNotFound on a pull as an empty queue', async () => {
-    emulator.arm([{ fault: 'api_error', action: 'PullEvents', code: 'ResourceNotFound', times: 1 }]);
+    emulator.arm([
+      { fault: 'api_error', action: 'PullEvents', code: 'ResourceNotFound', times: 1 },
+    ]);
 
     const summary = await run();
 
@@ -72,9 +81,11 @@ describe('a run against a failing VOD', () => {
     expect(emulator.state()).toMatchObject({ confirmed: 2, faultsLeft: 0 });
   });
 
-  it('confirms nothing from an HTML error page, names it malformed, and drains on the next pull', async () => {
+  it('confirms nothing from an HTML error page (malformed) and drains next pull', async () => {
     emulator.seed([freshFact()]);
-    emulator.arm([{ fault: 'garbage', action: 'PullEvents', body: '<html>502 Bad Gateway</html>'}]);
+    emulator.arm([
+      { fault: 'garbage', action: 'PullEvents', body: '<html>502 Bad Gateway</html>' },
+    ]);
 
     const summary = await run();
 
@@ -110,7 +121,9 @@ describe('a run against a failing VOD', () => {
 
   it('confirms what it can when a confirm is refused, leaving the rest to come back', async () => {
     emulator.seed([freshFact(), freshFact()]);
-    emulator.arm([{ fault: 'api_error', action: 'ConfirmEvents', code: 'InvalidParameterValue', times: 1 }]);
+    emulator.arm([
+      { fault: 'api_error', action: 'ConfirmEvents', code: 'InvalidParameterValue', times: 1 },
+    ]);
 
     const summary = await run();
 

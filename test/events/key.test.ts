@@ -6,14 +6,18 @@ import { layout } from '../../lib/sinks/record';
 
 describe('event keys', () => {
   it('uses the id when it is a safe segment', () => {
-    expect(eventKey('ConcatComplete', '1400-ConcatFile-1', {})).toBe('ConcatComplete/1400-ConcatFile-1');
+    expect(eventKey('ConcatComplete', '1400-ConcatFile-1', {})).toBe(
+      'ConcatComplete/1400-ConcatFile-1',
+    );
   });
 
   it.each(['../../etc/passwd', 'a/b', 'a\nb', '..', '', '.hidden', 'x'.repeat(200)])(
     'falls back to a digest for the unsafe id %j',
     (id) => {
       expect(isSafeSegment(id)).toBe(false);
-      expect(eventKey('ConcatComplete', id, { id })).toMatch(/^ConcatComplete\/sha256-[0-9a-f]{32}$/);
+      expect(eventKey('ConcatComplete', id, { id })).toMatch(
+        /^ConcatComplete\/sha256-[0-9a-f]{32}$/,
+      );
     },
   );
 
@@ -22,8 +26,9 @@ describe('event keys', () => {
   });
 
   it('digests content independently of key order', () => {
-    expect(canonicalJson({ b: 1, a: { d: 2, c: [3, { f: 4, e: 5 }] } }))
-      .toBe(canonicalJson({ a: { c: [3, { e: 5, f: 4 }], d: 2 }, b: 1 }));
+    expect(canonicalJson({ b: 1, a: { d: 2, c: [3, { f: 4, e: 5 }] } })).toBe(
+      canonicalJson({ a: { c: [3, { e: 5, f: 4 }], d: 2 }, b: 1 }),
+    );
   });
 
   it('refuses to build a path from a key that is not two safe segments', () => {

@@ -1,6 +1,10 @@
 // Starting the VOD emulator for a test, and the environment that aims a run at it.
 
-import { EMULATOR_CREDENTIALS, VodEmulator, type VodEmulatorOptions } from '../../emulators/vod/server';
+import {
+  EMULATOR_CREDENTIALS,
+  VodEmulator,
+  type VodEmulatorOptions,
+} from '../../emulators/vod/server';
 
 /** Short windows so tests never wait 30 s; the client is told the same window. */
 export const TEST_WINDOW_MS = 3000;
@@ -25,7 +29,11 @@ export function emulatorEnv(emulator: VodEmulator): Record<string, string> {
 }
 
 /** Waits until `check` holds, polling; fails after `ms`. */
-export async function eventually(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => boolean,
+  ms = 10_000,
+  what = 'condition',
+): Promise<void> {
   const until = Date.now() + ms;
   while (!check()) {
     if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);

@@ -36,7 +36,12 @@ export function concatFact(n: number, options: { failedOutput?: boolean } = {}):
   };
   const mp4: OutputFile = options.failedOutput
     ? { fileId: null, url: null, fileType: 'mp4', ok: false, message: 'source has no audio track' }
-    : { ...m3u8, fileId: vodId(n * 2 + 1), url: m3u8.url?.replace('m3u8', 'mp4') ?? null, fileType: 'mp4' };
+    : {
+        ...m3u8,
+        fileId: vodId(n * 2 + 1),
+        url: m3u8.url?.replace('m3u8', 'mp4') ?? null,
+        fileType: 'mp4',
+      };
   return { kind: 'concat', taskId, files: [m3u8, mp4] };
 }
 
@@ -67,9 +72,17 @@ export function mixedFacts(count: number, offset = 0): EventFact[] {
       case 3:
         return { kind: 'upload', fileId: vodId(700_000 + n) };
       case 4:
-        return { kind: 'procedure', taskId: `1400000000-procedurev2-${n}`, fileId: vodId(800_000 + n) };
+        return {
+          kind: 'procedure',
+          taskId: `1400000000-procedurev2-${n}`,
+          fileId: vodId(800_000 + n),
+        };
       default:
-        return { kind: 'unknown', type: 'AigcVideoTaskComplete', body: { JobNo: `job-${n}`, Score: n } };
+        return {
+          kind: 'unknown',
+          type: 'AigcVideoTaskComplete',
+          body: { JobNo: `job-${n}`, Score: n },
+        };
     }
   });
 }
@@ -77,16 +90,46 @@ export function mixedFacts(count: number, offset = 0): EventFact[] {
 export function expected(fact: EventFact): Expected {
   switch (fact.kind) {
     case 'concat':
-      return { key: `ConcatComplete/${fact.taskId}`, type: 'ConcatComplete', taskId: fact.taskId, fileId: null, outputs: fact.files };
+      return {
+        key: `ConcatComplete/${fact.taskId}`,
+        type: 'ConcatComplete',
+        taskId: fact.taskId,
+        fileId: null,
+        outputs: fact.files,
+      };
     case 'editMedia':
-      return { key: `EditMediaComplete/${fact.taskId}`, type: 'EditMediaComplete', taskId: fact.taskId, fileId: fact.file.fileId, outputs: [fact.file] };
+      return {
+        key: `EditMediaComplete/${fact.taskId}`,
+        type: 'EditMediaComplete',
+        taskId: fact.taskId,
+        fileId: fact.file.fileId,
+        outputs: [fact.file],
+      };
     case 'upload':
-      return { key: `NewFileUpload/${fact.fileId}`, type: 'NewFileUpload', taskId: null, fileId: fact.fileId, outputs: [] };
+      return {
+        key: `NewFileUpload/${fact.fileId}`,
+        type: 'NewFileUpload',
+        taskId: null,
+        fileId: fact.fileId,
+        outputs: [],
+      };
     case 'procedure':
-      return { key: `ProcedureStateChanged/${fact.taskId}`, type: 'ProcedureStateChanged', taskId: fact.taskId, fileId: fact.fileId, outputs: [] };
+      return {
+        key: `ProcedureStateChanged/${fact.taskId}`,
+        type: 'ProcedureStateChanged',
+        taskId: fact.taskId,
+        fileId: fact.fileId,
+        outputs: [],
+      };
     case 'unknown':
       // No id to key on: the key is a digest of the content, the same on every delivery.
-      return { key: `${fact.type}/sha256-*`, type: fact.type, taskId: null, fileId: null, outputs: [] };
+      return {
+        key: `${fact.type}/sha256-*`,
+        type: fact.type,
+        taskId: null,
+        fileId: null,
+        outputs: [],
+      };
   }
 }
 
@@ -125,7 +168,12 @@ function api3Content(fact: EventFact): Record<string, unknown> {
           ErrCode: 0,
           Message: '',
           Input: { InputType: 'File' },
-          Output: { FileId: fact.file.fileId, FileUrl: fact.file.url, FileType: fact.file.fileType, MediaName: 'edited' },
+          Output: {
+            FileId: fact.file.fileId,
+            FileUrl: fact.file.url,
+            FileType: fact.file.fileType,
+            MediaName: 'edited',
+          },
         },
       };
     case 'upload':
@@ -150,8 +198,11 @@ function api3Content(fact: EventFact): Record<string, unknown> {
  * the translation tests and by the demo's sample (emulators/vod/samples.ts).
  */
 function v2Content(fact: EventFact): Record<string, unknown> {
-  const envelope = (eventType: string, data: Record<string, unknown>) =>
-    ({ version: '4.0', eventType, data });
+  const envelope = (eventType: string, data: Record<string, unknown>) => ({
+    version: '4.0',
+    eventType,
+    data,
+  });
   switch (fact.kind) {
     case 'concat':
       return envelope('ConcatComplete', {

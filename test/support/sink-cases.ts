@@ -35,7 +35,9 @@ export function fsCase(): SinkCase {
     records: () => readTree<EventRecord>(join(dir, 'events')),
     parked: () => readTree<ParkedRecord>(join(dir, 'parked')),
     async task(taskId) {
-      const text = await readFile(join(dir, 'tasks', `${taskId}.json`), 'utf8').catch(() => undefined);
+      const text = await readFile(join(dir, 'tasks', `${taskId}.json`), 'utf8').catch(
+        () => undefined,
+      );
       return text === undefined ? undefined : (JSON.parse(text) as TaskIndex);
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
@@ -45,7 +47,9 @@ export function fsCase(): SinkCase {
 async function readTree<T>(root: string): Promise<T[]> {
   const names = await readdir(root, { recursive: true }).catch(() => [] as string[]);
   const files = names.filter((name) => name.endsWith('.json')).sort();
-  return Promise.all(files.map(async (name) => JSON.parse(await readFile(join(root, name), 'utf8')) as T));
+  return Promise.all(
+    files.map(async (name) => JSON.parse(await readFile(join(root, name), 'utf8')) as T),
+  );
 }
 
 /**

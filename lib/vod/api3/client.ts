@@ -26,9 +26,10 @@ export class Api3Client implements VodClient {
     const { endpoint, credentials } = config;
     // Our own keep-alive agent: connections are reused across pulls, and the SDK's reading of
     // the lower-case http_proxy variable (which ignores NO_PROXY) never applies.
-    const agent = endpoint.protocol === 'http:'
-      ? new http.Agent({ keepAlive: true })
-      : new https.Agent({ keepAlive: true });
+    const agent =
+      endpoint.protocol === 'http:'
+        ? new http.Agent({ keepAlive: true })
+        : new https.Agent({ keepAlive: true });
 
     this.sdk = new CommonClient(endpoint.host, API_VERSION, {
       credential: {
@@ -51,12 +52,15 @@ export class Api3Client implements VodClient {
 
   async pull({ subAppId, signal }: PullRequest): Promise<PulledBatch> {
     const timeout = AbortSignal.timeout(this.config.pullTimeoutMs);
-    const reply = await this.call('PullEvents', withSubApp({}, subAppId), anySignal(signal, timeout))
-      .catch((error: VodError) => {
-        // Some clients read ResourceNotFound on a pull as "no events"; so do we.
-        if (error.code === 'ResourceNotFound') return { EventSet: [] };
-        throw error;
-      });
+    const reply = await this.call(
+      'PullEvents',
+      withSubApp({}, subAppId),
+      anySignal(signal, timeout),
+    ).catch((error: VodError) => {
+      // Some clients read ResourceNotFound on a pull as "no events"; so do we.
+      if (error.code === 'ResourceNotFound') return { EventSet: [] };
+      throw error;
+    });
 
     const parsed = PullReply.safeParse(reply);
     if (!parsed.success) {

@@ -6,7 +6,10 @@ import { buildEvent } from '../../events/build';
 import type { OutputFile, PulledBatch, Unconfirmable, VodEvent } from '../../events/event';
 
 /** Optional text; the service sends "" as often as null for "none". */
-const text = z.string().nullish().transform((v) => v || null);
+const text = z
+  .string()
+  .nullish()
+  .transform((v) => v || null);
 
 const FileInfo = z.object({
   ErrCode: z.number().int(),
@@ -56,7 +59,10 @@ export function translateReply(
   return { events, unconfirmable, requestId: reply.RequestId };
 }
 
-export function translateEvent(wire: unknown, subAppId: number | undefined): VodEvent | Unconfirmable {
+export function translateEvent(
+  wire: unknown,
+  subAppId: number | undefined,
+): VodEvent | Unconfirmable {
   const envelope = Envelope.safeParse(wire);
   if (!envelope.success) {
     return { reason: 'event has no EventHandle string; it cannot be confirmed', content: wire };
@@ -66,7 +72,13 @@ export function translateEvent(wire: unknown, subAppId: number | undefined): Vod
   const content = withoutHandle(wire as Record<string, unknown>);
   const type = envelope.data.EventType;
   if (!type) {
-    return buildEvent({ handle, subAppId, type: 'Unknown', content, problem: 'EventType is missing' });
+    return buildEvent({
+      handle,
+      subAppId,
+      type: 'Unknown',
+      content,
+      problem: 'EventType is missing',
+    });
   }
 
   const body = bodyOf(content, type);
@@ -80,10 +92,21 @@ export function translateEvent(wire: unknown, subAppId: number | undefined): Vod
   }
 }
 
-function concatComplete(handle: string, subAppId: number | undefined, content: object, body: unknown) {
+function concatComplete(
+  handle: string,
+  subAppId: number | undefined,
+  content: object,
+  body: unknown,
+) {
   const parsed = ConcatCompleteBody.safeParse(body);
   if (!parsed.success) {
-    return buildEvent({ handle, subAppId, type: 'ConcatComplete', content, problem: describe(parsed.error, 'ConcatCompleteEvent') });
+    return buildEvent({
+      handle,
+      subAppId,
+      type: 'ConcatComplete',
+      content,
+      problem: describe(parsed.error, 'ConcatCompleteEvent'),
+    });
   }
   const outputs: OutputFile[] = parsed.data.FileInfoSet.map((file) => ({
     fileId: file.FileId,
@@ -92,13 +115,31 @@ function concatComplete(handle: string, subAppId: number | undefined, content: o
     ok: file.ErrCode === 0,
     message: file.Message,
   }));
-  return buildEvent({ handle, subAppId, type: 'ConcatComplete', taskId: parsed.data.TaskId, outputs, content });
+  return buildEvent({
+    handle,
+    subAppId,
+    type: 'ConcatComplete',
+    taskId: parsed.data.TaskId,
+    outputs,
+    content,
+  });
 }
 
-function editMediaComplete(handle: string, subAppId: number | undefined, content: object, body: unknown) {
+function editMediaComplete(
+  handle: string,
+  subAppId: number | undefined,
+  content: object,
+  body: unknown,
+) {
   const parsed = EditMediaCompleteBody.safeParse(body);
   if (!parsed.success) {
-    return buildEvent({ handle, subAppId, type: 'EditMediaComplete', content, problem: describe(parsed.error, 'EditMediaCompleteEvent') });
+    return buildEvent({
+      handle,
+      subAppId,
+      type: 'EditMediaComplete',
+      content,
+      problem: describe(parsed.error, 'EditMediaCompleteEvent'),
+    });
   }
   const { TaskId, Status, ErrCode, Message, Output } = parsed.data;
   const ok = (ErrCode ?? 0) === 0 && (Status === null || Status === 'FINISH');
@@ -109,11 +150,25 @@ function editMediaComplete(handle: string, subAppId: number | undefined, content
     ok,
     message: Message,
   };
-  return buildEvent({ handle, subAppId, type: 'EditMediaComplete', taskId: TaskId, fileId: output.fileId, outputs: [output], content });
+  return buildEvent({
+    handle,
+    subAppId,
+    type: 'EditMediaComplete',
+    taskId: TaskId,
+    fileId: output.fileId,
+    outputs: [output],
+    content,
+  });
 }
 
 /** Types we do not model: kept whole, keyed by a task or file id when the body names one. */
-function otherEvent(handle: string, subAppId: number | undefined, type: string, content: object, body: unknown) {
+function otherEvent(
+  handle: string,
+  subAppId: number | undefined,
+  type: string,
+  content: object,
+  body: unknown,
+) {
   const fields = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   for (const field of ['TaskId', 'FileId'] as const) {
     const value = fields[field];
@@ -144,8 +199,9 @@ function bodyOf(content: Record<string, unknown>, type: string): unknown {
   const named = (irregular && content[irregular]) ?? content[`${type}Event`] ?? content[type];
   if (named !== undefined) return named;
 
-  const objects = Object.entries(content)
-    .filter(([name, value]) => name !== 'EventType' && value !== null && typeof value === 'object');
+  const objects = Object.entries(content).filter(
+    ([name, value]) => name !== 'EventType' && value !== null && typeof value === 'object',
+  );
   return objects.length === 1 ? objects[0]?.[1] : undefined;
 }
 
