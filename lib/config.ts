@@ -23,12 +23,15 @@ const variable = <T>(
   secret = false,
 ): Variable<T> => ({ schema, description, example, secret });
 
-const wholeMs = (min: number, max: number) =>
+const wholeNumber = (min: number, max: number, what = 'a whole number') =>
   z.coerce
-    .number({ error: 'must be a whole number of milliseconds' })
-    .int({ error: 'must be a whole number of milliseconds' })
+    .number({ error: `must be ${what}` })
+    .int({ error: `must be ${what}` })
     .min(min, { error: `must be at least ${min}` })
     .max(max, { error: `must be at most ${max}` });
+
+const wholeMs = (min: number, max: number) =>
+  wholeNumber(min, max, 'a whole number of milliseconds');
 
 const flag = z
   .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
@@ -187,12 +190,7 @@ export const VARIABLES = {
     'empty',
   ),
   DRAIN_PULLERS: variable(
-    z.coerce
-      .number({ error: 'must be a whole number' })
-      .int({ error: 'must be a whole number' })
-      .min(1, { error: 'must be at least 1' })
-      .max(16, { error: 'must be at most 16' })
-      .default(1),
+    wholeNumber(1, 16).default(1),
     'How many pull-write-confirm cycles run at once.',
     '1',
   ),
@@ -295,12 +293,7 @@ export const VARIABLES = {
     true,
   ),
   SINK_SQL_POOL_SIZE: variable(
-    z.coerce
-      .number({ error: 'must be 1 or 2' })
-      .int({ error: 'must be 1 or 2' })
-      .min(1, { error: 'must be 1 or 2' })
-      .max(2, { error: 'must be 1 or 2' })
-      .default(2),
+    wholeNumber(1, 2, '1 or 2').default(2),
     'Connections the SQL sinks keep open across warm invocations of one instance.',
     '2',
   ),

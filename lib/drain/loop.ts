@@ -10,7 +10,7 @@
 import type { PulledBatch, VodEvent } from '../events/event';
 import { SinkError, VodError, toError } from '../errors';
 import type { Logger } from '../log';
-import { backoff, sleep } from '../retry';
+import { backoff, raceAbort, sleep } from '../retry';
 import type { Sink, WriteOutcome } from '../sinks/sink';
 import type { VodClient } from '../vod/client';
 import { Budget, abortAt, type Timing } from './budget';
@@ -300,21 +300,10 @@ class Drain {
 }
 
 /** Resolves with the promise's value, or with undefined if `signal` aborts first. */
-function settleBefore<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise<T | undefined>((resolve, reject) => {
-    const onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
+function settleBefore<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  return raceAbort(work, signal).catch((error: unknown) => {
+    if (signal.aborted) return undefined;
+    throw error;
   });
 }
 

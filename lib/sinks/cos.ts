@@ -7,14 +7,14 @@ import type { CosSinkConfig } from '../config';
 import type { VodEvent } from '../events/event';
 import { SinkError, isAbort, toError } from '../errors';
 import { cosAuthorization } from './cos-signature';
-import { eventRecord, layout, parkedRecord, taskIndex } from './record';
+import { writeEventDocuments, type DocumentStore } from './documents';
 import type { Sink, WriteOutcome } from './sink';
 
 /** Signatures start a little in the past, so a clock slightly ahead of COS's still passes. */
 const SIGN_FROM_PAST_S = 60;
 const SIGN_VALID_S = 600;
 
-export class CosSink implements Sink {
+export class CosSink implements Sink, DocumentStore {
   readonly kind = 'cos';
   private readonly http: KyInstance;
 
@@ -34,41 +34,27 @@ export class CosSink implements Sink {
   async close(): Promise<void> {}
 
   /**
-   * Stores one event unless its object already exists.
+   * Stores one event unless its object already exists (lib/sinks/documents.ts).
    *
    * Idempotency is a HEAD before the PUT, not a conditional PUT: COS's overwrite guard is not
-   * something every bucket mode honours, and the object's bytes are the same on every delivery,
-   * so two runs racing past the HEAD both write one object with one content. The event object
-   * goes last: it marks a finished write, so a crash before it leaves a redelivery to redo all.
+   * something every bucket mode honours, and the object's bytes are the same on every delivery.
    */
   private async writeOne(event: VodEvent, signal: AbortSignal): Promise<WriteOutcome> {
     try {
-      signal.throwIfAborted();
-      if (event.problem !== undefined) {
-        await this.put(layout.parked(event.key), parkedRecord(event), signal, event.key);
-        return { status: 'parked' };
-      }
-
-      const path = layout.event(event.key);
-      if (await this.exists(path, signal, event.key)) return { status: 'duplicate' };
-
-      const index = taskIndex(event);
-      if (index) await this.put(layout.task(index.taskId), index, signal, event.key);
-      await this.put(path, eventRecord(event), signal, event.key);
-      return { status: 'stored' };
+      return { status: await writeEventDocuments(this, event, signal) };
     } catch (thrown) {
       return { status: 'failed', error: this.asSinkError(thrown, event.key) };
     }
   }
 
-  private async exists(relative: string, signal: AbortSignal, key: string): Promise<boolean> {
+  async exists(relative: string, signal: AbortSignal, key: string): Promise<boolean> {
     const response = await this.send('HEAD', relative, undefined, signal);
     if (response.status === 200) return true;
     if (response.status === 404) return false;
     throw await cosError(response, 'HEAD', relative, key);
   }
 
-  private async put(relative: string, document: unknown, signal: AbortSignal, key: string) {
+  async put(relative: string, document: unknown, signal: AbortSignal, key: string) {
     const body = Buffer.from(`${JSON.stringify(document, null, 2)}\n`, 'utf8');
     const response = await this.send('PUT', relative, body, signal);
     if (response.status !== 200) throw await cosError(response, 'PUT', relative, key);

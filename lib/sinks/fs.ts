@@ -1,16 +1,16 @@
 // The embedded default sink: one JSON document per event key in a local directory, in the
-// layout the COS sink uses. Each document is written atomically (temporary file, fsync, rename),
-// so a reader or a crash never sees half a record.
+// layout the COS sink uses (lib/sinks/documents.ts). Each document is written atomically
+// (temporary file, fsync, rename), so a reader or a crash never sees half a record.
 
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { VodEvent } from '../events/event';
 import { SinkError, toError } from '../errors';
-import { eventRecord, layout, parkedRecord, taskIndex } from './record';
+import { writeEventDocuments, type DocumentStore } from './documents';
 import type { Sink, WriteOutcome } from './sink';
 
-export class FsSink implements Sink {
+export class FsSink implements Sink, DocumentStore {
   readonly kind = 'fs';
 
   constructor(readonly dir: string) {}
@@ -23,21 +23,7 @@ export class FsSink implements Sink {
 
   private async writeOne(event: VodEvent, signal: AbortSignal): Promise<WriteOutcome> {
     try {
-      signal.throwIfAborted();
-      if (event.problem !== undefined) {
-        await this.writeDocument(layout.parked(event.key), parkedRecord(event));
-        return { status: 'parked' };
-      }
-
-      const path = layout.event(event.key);
-      if (await this.exists(path)) return { status: 'duplicate' };
-
-      // The task index goes first: the event document is the mark that the write finished,
-      // so a crash between the two leaves no document and the redelivery writes both again.
-      const index = taskIndex(event);
-      if (index) await this.writeDocument(layout.task(index.taskId), index);
-      await this.writeDocument(path, eventRecord(event));
-      return { status: 'stored' };
+      return { status: await writeEventDocuments(this, event, signal) };
     } catch (thrown) {
       const error = toError(thrown);
       const message = `fs write of ${event.key} failed: ${error.message}`;
@@ -48,7 +34,7 @@ export class FsSink implements Sink {
     }
   }
 
-  private async exists(relative: string): Promise<boolean> {
+  async exists(relative: string): Promise<boolean> {
     try {
       return (await stat(join(this.dir, relative))).isFile();
     } catch (error) {
@@ -57,7 +43,7 @@ export class FsSink implements Sink {
     }
   }
 
-  private async writeDocument(relative: string, document: unknown): Promise<void> {
+  async put(relative: string, document: unknown): Promise<void> {
     const target = join(this.dir, relative);
     const temporary = `${target}.${randomUUID()}.tmp`;
     await mkdir(dirname(target), { recursive: true });

@@ -3,6 +3,7 @@
 
 import type { VodEvent } from '../../events/event';
 import { SinkError, isAbort, toError } from '../../errors';
+import { raceAbort } from '../../retry';
 import type { Sink, WriteOutcome } from '../sink';
 
 /**
@@ -72,7 +73,7 @@ export class SqlSink implements Sink {
     let connection: SqlConnection;
     try {
       connection = await this.connect(signal);
-      await beforeAbort(this.migrateOnce(connection), signal).catch((thrown: unknown) => {
+      await raceAbort(this.migrateOnce(connection), signal).catch((thrown: unknown) => {
         connection.destroy(toError(thrown));
         throw thrown;
       });
@@ -109,7 +110,7 @@ export class SqlSink implements Sink {
   async migrate(signal: AbortSignal): Promise<number[]> {
     const connection = await this.connect(signal);
     try {
-      const applied = await beforeAbort(connection.migrate(), signal);
+      const applied = await raceAbort(connection.migrate(), signal);
       connection.release();
       return applied;
     } catch (thrown) {
@@ -129,10 +130,10 @@ export class SqlSink implements Sink {
   ): Promise<WriteOutcome> {
     try {
       if (event.problem !== undefined) {
-        await beforeAbort(connection.parkEvent(event, event.problem), signal);
+        await raceAbort(connection.parkEvent(event, event.problem), signal);
         return { status: 'parked' };
       }
-      return { status: await beforeAbort(connection.storeEvent(event), signal) };
+      return { status: await raceAbort(connection.storeEvent(event), signal) };
     } catch (thrown) {
       const kind = isAbort(thrown) ? 'connection' : this.driver.classify(thrown);
       if (kind === 'connection') throw thrown;
@@ -153,7 +154,7 @@ export class SqlSink implements Sink {
     const reason = `rejected by ${this.kind} (${this.driver.codeOf(thrown)}): `
       + toError(thrown).message.slice(0, 300);
     try {
-      await beforeAbort(connection.parkEvent(event, reason), signal);
+      await raceAbort(connection.parkEvent(event, reason), signal);
       return { status: 'parked' };
     } catch (parkThrown) {
       if (isAbort(parkThrown)) throw parkThrown;
@@ -164,7 +165,7 @@ export class SqlSink implements Sink {
 
   private connect(signal: AbortSignal): Promise<SqlConnection> {
     const pending = this.driver.connect();
-    return beforeAbort(pending, signal).catch((thrown: unknown) => {
+    return raceAbort(pending, signal).catch((thrown: unknown) => {
       // A connection that arrives after we gave up must not leak out of the pool.
       pending.then((late) => late.destroy(toError(thrown)), () => undefined);
       throw thrown;
@@ -210,35 +211,3 @@ export class SqlSink implements Sink {
   }
 }
 
-/**
- * Resolves or rejects with `work`, or rejects as soon as `signal` aborts. The work itself goes
- * on; the caller destroys the connection it runs on, which ends it.
- */
-export function beforeAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    work.catch(() => undefined);
-    return Promise.reject(abortReason(signal));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  const error = new Error('the write deadline passed');
-  error.name = 'TimeoutError';
-  return error;
-}
