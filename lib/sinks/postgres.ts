@@ -83,11 +83,6 @@ class PostgresDriver implements SqlDriver {
     return 'event';
   }
 
-  codeOf(error: unknown): string {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? code : 'NO_CODE';
-  }
-
   async end(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;

@@ -39,8 +39,6 @@ export interface SqlDriver {
   readonly kind: 'mysql' | 'postgres';
   connect(): Promise<SqlConnection>;
   classify(error: unknown): ErrorClass;
-  /** A short code for an error: SQLSTATE, driver code, or errno name. */
-  codeOf(error: unknown): string;
   end(): Promise<void>;
 }
 
@@ -151,7 +149,7 @@ export class SqlSink implements Sink {
     thrown: unknown,
     signal: AbortSignal,
   ): Promise<WriteOutcome> {
-    const reason = `rejected by ${this.kind} (${this.driver.codeOf(thrown)}): `
+    const reason = `rejected by ${this.kind} (${sqlErrorCode(thrown)}): `
       + toError(thrown).message.slice(0, 300);
     try {
       await raceAbort(connection.parkEvent(event, reason), signal);
@@ -182,7 +180,7 @@ export class SqlSink implements Sink {
 
   private unavailable(thrown: unknown): SinkError {
     const error = toError(thrown);
-    const code = isAbort(error) ? 'TIMEOUT' : this.driver.codeOf(error);
+    const code = isAbort(error) ? 'TIMEOUT' : sqlErrorCode(error);
     return new SinkError(this.kind, `${this.kind} unavailable (${code}): ${error.message}`, {
       code,
       retryable: true,
@@ -192,7 +190,7 @@ export class SqlSink implements Sink {
 
   private eventError(event: VodEvent, thrown: unknown): SinkError {
     const error = toError(thrown);
-    const code = this.driver.codeOf(error);
+    const code = sqlErrorCode(error);
     const message = `${this.kind} write of ${event.key} failed (${code}): ${error.message}`;
     const details = { key: event.key, code, retryable: true, cause: error };
     return new SinkError(this.kind, message, details);
@@ -211,3 +209,9 @@ export class SqlSink implements Sink {
   }
 }
 
+
+/** A short code for a database error: the SQLSTATE (pg) or the driver's code name (mysql2). */
+function sqlErrorCode(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : 'NO_CODE';
+}
