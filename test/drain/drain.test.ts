@@ -183,6 +183,23 @@ for (const makeSink of SINK_CASES) {
           expect(index?.outputs.map((file) => file.ok)).toEqual([true, false]);
         });
 
+        it('drains with four pullers at once, storing and confirming each event once', async () => {
+          const facts = mixedFacts(100, 600);
+          seed(facts);
+
+          const summary = await run({ DRAIN_PULLERS: '4' });
+
+          expect(summary).toMatchObject({
+            pulled: 100,
+            stored: 100,
+            duplicates: 0,
+            confirmed: 100,
+          });
+          expect(emulator.state()).toMatchObject({ confirmed: 100, waiting: 0, inFlight: 0 });
+          expect(emulator.state().deliveries).toBe(100);
+          expectRecords(await sink.records(), facts);
+        });
+
         it('confirms each handle against the sub-application it came from', async () => {
           seed(mixedFacts(20, 400), 1500000001);
           seed(mixedFacts(20, 500), 1500000002);
