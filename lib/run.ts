@@ -54,7 +54,7 @@ export async function runOnce(
     fields: { requestId },
   });
 
-  const deadline = startedAt + (context.time_limit_in_ms ?? config.drain.defaultTimeLimitMs);
+  const deadline = startedAt + timeLimitMs(context, config, log);
   const { vod, sink } = partsFor(config, log);
   const { summary, fatal } = await drain(
     vod,
@@ -79,6 +79,20 @@ export async function runOnce(
   log[summaryLevel(summary)]('run_summary', { ...summary });
   if (fatal) throw new RunStoppedError(summary, fatal);
   return summary;
+}
+
+/** SCF's limit for this invocation; the configured default when the caller gives none. */
+function timeLimitMs(context: InvocationContext, config: Config, log: Logger): number {
+  const given = context.time_limit_in_ms;
+  if (given === undefined) return config.drain.defaultTimeLimitMs;
+  if (typeof given === 'number' && Number.isFinite(given) && given > 0) return given;
+
+  log.warn('time_limit_invalid', {
+    given: String(given),
+    used: config.drain.defaultTimeLimitMs,
+    note: 'context.time_limit_in_ms is not a positive number; DRAIN_TIME_LIMIT_MS applies',
+  });
+  return config.drain.defaultTimeLimitMs;
 }
 
 /**

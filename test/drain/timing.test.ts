@@ -67,4 +67,17 @@ describe('run timing', () => {
     expect(summary.stopDetail).toMatch(/time limit 4000 ms is shorter than one cycle of 10000 ms/);
     expect(emulator.calls.PullEvents ?? 0).toBe(0);
   });
+
+  it('falls back to DRAIN_TIME_LIMIT_MS when the context gives no usable limit', async () => {
+    const lines: string[] = [];
+    const context = { request_id: 'nan', time_limit_in_ms: Number.NaN };
+
+    const summary = await runOnce({ ...env, DRAIN_TIME_LIMIT_MS: '4000' }, context, {
+      write: (line) => lines.push(line),
+    });
+
+    expect(summary.stopReason).toBe('too_short');
+    expect(summary.stopDetail).toMatch(/time limit 4000 ms/);
+    expect(lines.some((line) => line.includes('"event":"time_limit_invalid"'))).toBe(true);
+  });
 });
