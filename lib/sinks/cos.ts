@@ -7,7 +7,7 @@ import type { CosSinkConfig } from '../config';
 import type { VodEvent } from '../events/event';
 import { SinkError, isAbort, toError } from '../errors';
 import { cosAuthorization } from './cos-signature';
-import { writeEventDocuments, type DocumentStore } from './documents';
+import { writeDocuments, type DocumentStore } from './documents';
 import type { Sink, WriteOutcome } from './sink';
 
 /** Signatures start a little in the past, so a clock slightly ahead of COS's still passes. */
@@ -26,26 +26,18 @@ export class CosSink implements Sink, DocumentStore {
     });
   }
 
-  write(events: readonly VodEvent[], signal: AbortSignal): Promise<WriteOutcome[]> {
-    return Promise.all(events.map((event) => this.writeOne(event, signal)));
-  }
-
-  /** Nothing to end: requests share the runtime's keep-alive connections. */
-  async close(): Promise<void> {}
-
   /**
-   * Stores one event unless its object already exists (lib/sinks/documents.ts).
+   * Stores each event unless its object already exists (lib/sinks/documents.ts).
    *
    * Idempotency is a HEAD before the PUT, not a conditional PUT: COS's overwrite guard is not
    * something every bucket mode honours, and the object's bytes are the same on every delivery.
    */
-  private async writeOne(event: VodEvent, signal: AbortSignal): Promise<WriteOutcome> {
-    try {
-      return { status: await writeEventDocuments(this, event, signal) };
-    } catch (thrown) {
-      return { status: 'failed', error: this.asSinkError(thrown, event.key) };
-    }
+  write(events: readonly VodEvent[], signal: AbortSignal): Promise<WriteOutcome[]> {
+    return writeDocuments(this, events, signal);
   }
+
+  /** Nothing to end: requests share the runtime's keep-alive connections. */
+  async close(): Promise<void> {}
 
   async exists(relative: string, signal: AbortSignal, key: string): Promise<boolean> {
     const response = await this.send('HEAD', relative, undefined, signal);
@@ -98,7 +90,7 @@ export class CosSink implements Sink, DocumentStore {
     });
   }
 
-  private asSinkError(thrown: unknown, key: string): SinkError {
+  failure(thrown: unknown, key: string): SinkError {
     if (thrown instanceof SinkError) return thrown;
     const error = toError(thrown);
     const code = isAbort(error) ? 'TIMEOUT' : 'NETWORK';

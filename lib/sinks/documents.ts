@@ -3,13 +3,34 @@
 // only `exists` and `put`.
 
 import type { VodEvent } from '../events/event';
+import type { SinkError } from '../errors';
 import { eventRecord, layout, parkedRecord, taskIndex } from './record';
+import type { WriteOutcome } from './sink';
 
 export interface DocumentStore {
   /** Whether a document of this name exists. `key` names the event, for error reports. */
   exists(name: string, signal: AbortSignal, key: string): Promise<boolean>;
   /** Writes a whole document; a reader never sees half of it. */
   put(name: string, document: unknown, signal: AbortSignal, key: string): Promise<void>;
+  /** What a failed write of the event `key` reports, from whatever the store threw. */
+  failure(thrown: unknown, key: string): SinkError;
+}
+
+/** Writes a batch, each event on its own: one event's failure is its outcome alone. */
+export function writeDocuments(
+  store: DocumentStore,
+  events: readonly VodEvent[],
+  signal: AbortSignal,
+): Promise<WriteOutcome[]> {
+  return Promise.all(
+    events.map(async (event): Promise<WriteOutcome> => {
+      try {
+        return { status: await writeEventDocuments(store, event, signal) };
+      } catch (thrown) {
+        return { status: 'failed', error: store.failure(thrown, event.key) };
+      }
+    }),
+  );
 }
 
 /**
@@ -20,7 +41,7 @@ export interface DocumentStore {
  * bytes of each document are the same on every delivery, so two runs racing past `exists`
  * both leave one document with one content.
  */
-export async function writeEventDocuments(
+async function writeEventDocuments(
   store: DocumentStore,
   event: VodEvent,
   signal: AbortSignal,

@@ -7,7 +7,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { VodEvent } from '../events/event';
 import { SinkError, toError } from '../errors';
-import { writeEventDocuments, type DocumentStore } from './documents';
+import { writeDocuments, type DocumentStore } from './documents';
 import type { Sink, WriteOutcome } from './sink';
 
 export class FsSink implements Sink, DocumentStore {
@@ -16,22 +16,15 @@ export class FsSink implements Sink, DocumentStore {
   constructor(readonly dir: string) {}
 
   write(events: readonly VodEvent[], signal: AbortSignal): Promise<WriteOutcome[]> {
-    return Promise.all(events.map((event) => this.writeOne(event, signal)));
+    return writeDocuments(this, events, signal);
   }
 
   async close(): Promise<void> {}
 
-  private async writeOne(event: VodEvent, signal: AbortSignal): Promise<WriteOutcome> {
-    try {
-      return { status: await writeEventDocuments(this, event, signal) };
-    } catch (thrown) {
-      const error = toError(thrown);
-      const message = `fs write of ${event.key} failed: ${error.message}`;
-      return {
-        status: 'failed',
-        error: new SinkError('fs', message, { key: event.key, retryable: true, cause: error }),
-      };
-    }
+  failure(thrown: unknown, key: string): SinkError {
+    const error = toError(thrown);
+    const message = `fs write of ${key} failed: ${error.message}`;
+    return new SinkError('fs', message, { key, retryable: true, cause: error });
   }
 
   async exists(relative: string): Promise<boolean> {

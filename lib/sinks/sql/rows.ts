@@ -2,6 +2,7 @@
 // upsert of a redelivery changes only the delivery columns.
 
 import type { VodEvent } from '../../events/event';
+import { eventRecord } from '../record';
 
 export interface EventRow {
   key: string;
@@ -33,14 +34,8 @@ export interface ParkedRow {
 }
 
 export function eventRow(event: VodEvent): EventRow {
-  return {
-    key: event.key,
-    type: event.type,
-    subAppId: event.subAppId ?? null,
-    taskId: event.taskId,
-    fileId: event.fileId,
-    content: JSON.stringify(event.content ?? null),
-  };
+  const { key, type, subAppId, taskId, fileId, content } = eventRecord(event);
+  return { key, type, subAppId, taskId, fileId, content: JSON.stringify(content ?? null) };
 }
 
 /** One row per output file, numbered so a task's files read back in the order VOD gave. */
