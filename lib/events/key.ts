@@ -12,14 +12,27 @@ export function isSafeSegment(text: string): boolean {
 }
 
 /**
- * The key of an event: `<type>/<id>` when the event names a task or file, else
- * `<type>/sha256-<digest>` over its canonical content (the handle left out, so a redelivery
- * hashes the same). An unsafe type becomes `unsafe-type-<digest>`.
+ * Types the service sends once per id: a task completes once, a file is uploaded once. Their
+ * key is the id alone, so a person finds the event by it.
+ */
+const ONCE_PER_ID = new Set(['ConcatComplete', 'EditMediaComplete', 'NewFileUpload']);
+
+/**
+ * The key of an event, the same on every delivery of it (the handle is never part of it):
+ *
+ * - `<type>/<id>` for the types sent once per task or file id;
+ * - `<type>/<id>.<digest>` for other types with an id: one task may send several (a procedure
+ *   reports each state change), and each must keep its own record, never overwrite another;
+ * - `<type>/sha256-<digest>` over the canonical content when the event names no usable id.
+ *
+ * An unsafe type becomes `unsafe-type-<digest>`.
  */
 export function eventKey(type: string, id: string | null, content: unknown): string {
   const typePart = isSafeSegment(type) ? type : `unsafe-type-${digest(type).slice(0, 16)}`;
-  const idPart = id !== null && isSafeSegment(id) ? id : `sha256-${digest(canonicalJson(content))}`;
-  return `${typePart}/${idPart}`;
+  if (id === null || !isSafeSegment(id))
+    return `${typePart}/sha256-${digest(canonicalJson(content))}`;
+  if (ONCE_PER_ID.has(type)) return `${typePart}/${id}`;
+  return `${typePart}/${id}.${digest(canonicalJson(content)).slice(0, 16)}`;
 }
 
 /** JSON with object keys sorted at every depth: equal content gives equal text. */

@@ -9,6 +9,7 @@ import type { EventRecord } from '../../lib/sinks/record';
 import { DIALECTS } from '../support/dialects';
 import { emulatorEnv, eventually, startEmulator } from '../support/emulator';
 import {
+  vodId,
   concatFact,
   expected,
   keyMatches,
@@ -181,6 +182,25 @@ for (const makeSink of SINK_CASES) {
 
           expect(index?.outputs).toEqual(expected(fact).outputs);
           expect(index?.outputs.map((file) => file.ok)).toEqual([true, false]);
+        });
+
+        it('keeps each state change of one procedure as its own record', async () => {
+          const taskId = '1400000000-procedurev2-states';
+          const facts: EventFact[] = ['PROCESSING', 'FINISH'].map((status) => ({
+            kind: 'procedure',
+            taskId,
+            fileId: vodId(900_000),
+            status,
+          }));
+          seed(facts);
+
+          const summary = await run();
+
+          expect(summary).toMatchObject({ pulled: 2, stored: 2, duplicates: 0, confirmed: 2 });
+          const records = (await sink.records()).filter((r) => r.taskId === taskId);
+          expect(new Set(records.map((r) => r.key)).size).toBe(2);
+          expect(records.map((r) => JSON.stringify(r.content)).join()).toMatch(/PROCESSING/);
+          expect(records.map((r) => JSON.stringify(r.content)).join()).toMatch(/FINISH/);
         });
 
         it('drains with four pullers at once, storing and confirming each event once', async () => {

@@ -22,7 +22,28 @@ describe('event keys', () => {
   );
 
   it('replaces an unsafe type by a digest too', () => {
-    expect(eventKey('../Type', 'id1', {})).toMatch(/^unsafe-type-[0-9a-f]{16}\/id1$/);
+    expect(eventKey('../Type', 'id1', {})).toMatch(/^unsafe-type-[0-9a-f]{16}\/id1\.[0-9a-f]{16}$/);
+  });
+
+  it('keys once-per-task types by the id alone', () => {
+    expect(eventKey('EditMediaComplete', '1400-EditMedia-1', { a: 1 })).toBe(
+      'EditMediaComplete/1400-EditMedia-1',
+    );
+    expect(eventKey('NewFileUpload', '5285890798800000001', {})).toBe(
+      'NewFileUpload/5285890798800000001',
+    );
+  });
+
+  it('gives two events of one task different keys when their content differs', () => {
+    const processing = { TaskId: 'proc-1', Status: 'PROCESSING' };
+    const finished = { TaskId: 'proc-1', Status: 'FINISH' };
+
+    const first = eventKey('ProcedureStateChanged', 'proc-1', processing);
+    const second = eventKey('ProcedureStateChanged', 'proc-1', finished);
+
+    expect(first).toMatch(/^ProcedureStateChanged\/proc-1\.[0-9a-f]{16}$/);
+    expect(second).not.toBe(first);
+    expect(eventKey('ProcedureStateChanged', 'proc-1', { ...processing })).toBe(first);
   });
 
   it('digests content independently of key order', () => {

@@ -8,7 +8,7 @@ export type EventFact =
   | { kind: 'concat'; taskId: string; files: OutputFile[] }
   | { kind: 'editMedia'; taskId: string; file: OutputFile }
   | { kind: 'upload'; fileId: string }
-  | { kind: 'procedure'; taskId: string; fileId: string }
+  | { kind: 'procedure'; taskId: string; fileId: string; status?: string }
   | { kind: 'unknown'; type: string; body: Record<string, unknown> };
 
 export interface Expected {
@@ -115,7 +115,7 @@ export function expected(fact: EventFact): Expected {
       };
     case 'procedure':
       return {
-        key: `ProcedureStateChanged/${fact.taskId}`,
+        key: `ProcedureStateChanged/${fact.taskId}.*`,
         type: 'ProcedureStateChanged',
         taskId: fact.taskId,
         fileId: fact.fileId,
@@ -184,7 +184,11 @@ function api3Content(fact: EventFact): Record<string, unknown> {
     case 'procedure':
       return {
         EventType: 'ProcedureStateChanged',
-        ProcedureStateChangeEvent: { TaskId: fact.taskId, Status: 'FINISH', FileId: fact.fileId },
+        ProcedureStateChangeEvent: {
+          TaskId: fact.taskId,
+          Status: fact.status ?? 'FINISH',
+          FileId: fact.fileId,
+        },
       };
     case 'unknown':
       return { EventType: fact.type, [`${fact.type}Event`]: fact.body };
@@ -234,7 +238,7 @@ function v2Content(fact: EventFact): Record<string, unknown> {
     case 'procedure':
       return envelope('ProcedureStateChanged', {
         vodTaskId: fact.taskId,
-        status: 'FINISH',
+        status: fact.status ?? 'FINISH',
         errCode: 0,
         fileId: fact.fileId,
       });
@@ -246,5 +250,6 @@ function v2Content(fact: EventFact): Record<string, unknown> {
 /** Whether a stored key is the one expected (a `*` stands for a content digest). */
 export function keyMatches(expectedKey: string, key: string): boolean {
   if (!expectedKey.endsWith('*')) return key === expectedKey;
-  return new RegExp(`^${expectedKey.slice(0, -1)}[0-9a-f]{32}$`).test(key);
+  const prefix = expectedKey.slice(0, -1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${prefix}([0-9a-f]{16}|[0-9a-f]{32})$`).test(key);
 }
