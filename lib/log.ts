@@ -46,14 +46,21 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
 }
 
-/** Replaces every occurrence of each secret, also in its JSON-escaped form. */
+/**
+ * Replaces every occurrence of each secret, also as it reads escaped in JSON and encoded in a
+ * URL or a form body (a server may echo a request back in its error).
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     if (secret.length < 4) continue;
-    out = out.split(secret).join('***');
-    const escaped = JSON.stringify(secret).slice(1, -1);
-    if (escaped !== secret) out = out.split(escaped).join('***');
+    const forms = new Set([
+      secret,
+      JSON.stringify(secret).slice(1, -1),
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+    ]);
+    for (const form of forms) out = out.split(form).join('***');
   }
   return out;
 }

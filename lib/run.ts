@@ -6,7 +6,7 @@ import { loadConfig, type Config } from './config';
 import { drain } from './drain/loop';
 import type { RunSummary } from './drain/summary';
 import { ConfigError, VodError, toError } from './errors';
-import { createLogger, type Logger } from './log';
+import { createLogger, redact, type Logger } from './log';
 import { createSink } from './sinks';
 import type { Sink } from './sinks/sink';
 import type { VodClient } from './vod/client';
@@ -25,15 +25,26 @@ export interface RunOptions {
   dryRun?: boolean;
 }
 
-/** The run stopped on an error no retry inside it could fix; carries the summary. */
+/**
+ * The run stopped on an error no retry inside it could fix. It carries the summary and what an
+ * operator needs (kind, code, request id), with every configured secret scrubbed: SCF records
+ * a thrown error outside our logger.
+ */
 export class RunStoppedError extends Error {
   override readonly name = 'RunStoppedError';
+  readonly kind: string;
+  readonly code: string | undefined;
+  readonly requestId: string | undefined;
 
   constructor(
     readonly summary: RunSummary,
     cause: VodError,
+    secrets: readonly string[],
   ) {
-    super(`run stopped (${summary.stopReason}): ${cause.message}`, { cause });
+    super(redact(`run stopped (${summary.stopReason}): ${cause.message}`, secrets));
+    this.kind = cause.kind;
+    this.code = cause.code;
+    this.requestId = cause.requestId;
   }
 }
 
@@ -47,12 +58,10 @@ export async function runOnce(
   const startedAt = Date.now();
   const requestId = context.request_id;
   const config = readConfig(env, requestId, options);
-  const log = createLogger({
-    level: config.logLevel,
-    secrets: config.secrets,
-    write: options.write,
-    fields: { requestId },
-  });
+  const logging = { secrets: config.secrets, write: options.write, fields: { requestId } };
+  const log = createLogger({ ...logging, level: config.logLevel });
+  // One summary line per run, whatever LOG_LEVEL says: it is what the alarms read.
+  const summaryLog = createLogger({ ...logging, level: 'debug' });
 
   const deadline = startedAt + timeLimitMs(context, config, log);
   const { vod, sink } = partsFor(config, log);
@@ -76,9 +85,16 @@ export async function runOnce(
     log,
   );
 
-  log[summaryLevel(summary)]('run_summary', { ...summary });
-  if (fatal) throw new RunStoppedError(summary, fatal);
-  return summary;
+  const scrubbed = scrubSummary(summary, config.secrets);
+  summaryLog[summaryLevel(scrubbed)]('run_summary', { ...scrubbed });
+  if (fatal) throw new RunStoppedError(scrubbed, fatal, config.secrets);
+  return scrubbed;
+}
+
+/** The summary as returned and logged: its free text may quote a server's error. */
+function scrubSummary(summary: RunSummary, secrets: readonly string[]): RunSummary {
+  if (summary.stopDetail === undefined) return summary;
+  return { ...summary, stopDetail: redact(summary.stopDetail, secrets) };
 }
 
 /** SCF's limit for this invocation; the configured default when the caller gives none. */

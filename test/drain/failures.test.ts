@@ -131,4 +131,37 @@ describe('a run against a failing VOD', () => {
     expect(summary.confirmed + summary.confirmFailed).toBe(2);
     expect(emulator.state().confirmed).toBe(summary.confirmed);
   });
+
+  it('scrubs a secret a server echoes from the thrown error, the summary and the logs', async () => {
+    const token = 'Tok+en/with=special&chars 42';
+    const secretKey = emulatorEnv(emulator).VOD_SECRET_KEY as string;
+    const echoed = `key ${secretKey} or token ${encodeURIComponent(token)} refused`;
+    emulator.arm([
+      {
+        fault: 'api_error',
+        action: 'PullEvents',
+        code: 'AuthFailure.SecretIdNotFound',
+        message: echoed,
+      },
+    ]);
+
+    const outcome = await run({ VOD_SESSION_TOKEN: token }).catch((error: unknown) => error);
+
+    const stopped = outcome as RunStoppedError;
+    expect(stopped).toBeInstanceOf(RunStoppedError);
+    expect(stopped.code).toBe('AuthFailure.SecretIdNotFound');
+    const everything = [stopped.message, JSON.stringify(stopped.summary), ...logs].join('\n');
+    expect(everything).toContain('***');
+    expect(everything).not.toContain(secretKey);
+    expect(everything).not.toContain(encodeURIComponent(token));
+  });
+
+  it('prints the summary of a healthy run even when LOG_LEVEL hides info lines', async () => {
+    const summary = await run({ LOG_LEVEL: 'error' });
+
+    const lines = logs.map((line) => JSON.parse(line));
+    expect(summary.stopReason).toBe('drained');
+    expect(lines.map((line) => line.event)).toEqual(['run_summary']);
+    expect(lines[0]).toMatchObject({ level: 'info', stopReason: 'drained' });
+  });
 });
