@@ -172,4 +172,32 @@ describe('API 3.0 translation', () => {
     expect(batch.events).toEqual([]);
     expect(batch.unconfirmable).toEqual([]);
   });
+
+  it('parks an event whose content holds an id that lost its digits as a number', () => {
+    const event = asEvent(
+      translateEvent(
+        {
+          EventHandle: 'h4',
+          EventType: 'FileDeleted',
+          FileDeleteEvent: { FileIdSet: ['5285890798915328011', 5285890798915328013] },
+        },
+        undefined,
+      ),
+    );
+
+    expect(event.problem).toMatch(
+      /content\.FileDeleteEvent\.FileIdSet\[1\] is a number beyond 2\^53/,
+    );
+  });
+
+  it('stores ordinary numbers in content untouched', () => {
+    const event = asEvent(
+      translateEvent(
+        { EventHandle: 'h5', EventType: 'Whatever', WhateverEvent: { Score: 9007199254740991 } },
+        undefined,
+      ),
+    );
+
+    expect(event.problem).toBeUndefined();
+  });
 });
