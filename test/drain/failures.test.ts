@@ -119,18 +119,19 @@ describe('a run against a failing VOD', () => {
     expect(logs.some((l) => l.includes('"event":"run_summary"'))).toBe(true);
   });
 
-  it('confirms what it can when a confirm is refused, leaving the rest to come back', async () => {
-    emulator.seed([freshFact(), freshFact()]);
-    emulator.arm([
-      { fault: 'api_error', action: 'ConfirmEvents', code: 'InvalidParameterValue', times: 1 },
-    ]);
+  it.each(['InvalidParameterValue', 'InvalidParameter'])(
+    'reads a confirm refused with %s as late handles: confirms what it can, never throws',
+    async (code) => {
+      emulator.seed([freshFact(), freshFact()]);
+      emulator.arm([{ fault: 'api_error', action: 'ConfirmEvents', code, times: 1 }]);
 
-    const summary = await run();
+      const summary = await run();
 
-    expect(summary).toMatchObject({ stored: 2 });
-    expect(summary.confirmed + summary.confirmFailed).toBe(2);
-    expect(emulator.state().confirmed).toBe(summary.confirmed);
-  });
+      expect(summary).toMatchObject({ stored: 2 });
+      expect(summary.confirmed + summary.confirmFailed).toBe(2);
+      expect(emulator.state().confirmed).toBe(summary.confirmed);
+    },
+  );
 
   it('scrubs a secret a server echoes from the thrown error, the summary and the logs', async () => {
     const token = 'Tok+en/with=special&chars 42';

@@ -60,8 +60,9 @@ function kindOf(error: SdkError, action: string): VodErrorKind {
 function kindOfCode(code: string, action: string): VodErrorKind {
   if (code.startsWith('RequestLimitExceeded')) return 'throttled';
   if (AUTH_PREFIXES.some((prefix) => code.startsWith(prefix))) return 'auth';
-  // A confirm refused as a bad parameter is, in practice, a handle past its 30 s window.
-  if (action === 'ConfirmEvents' && code.startsWith('InvalidParameterValue')) {
+  // A confirm refused as a bad parameter is, in practice, a handle past its 30 s window. Which
+  // of the two codes the service uses for that is unconfirmed, so both count.
+  if (action === 'ConfirmEvents' && code.startsWith('InvalidParameter')) {
     return 'expired_handle';
   }
   if (REJECTED_CODES.some((known) => code === known || code.startsWith(`${known}.`))) {
