@@ -193,17 +193,27 @@ class Drain {
     }
   }
 
-  /** Writes a batch within its time; what has not finished by then counts as failed. */
+  /**
+   * Writes a batch within its time; what has not finished by then counts as failed. An event
+   * that comes twice in one batch (two deliveries of it) is written once: the second copy
+   * shares the first one's fate, as a duplicate, so every sink counts it the same way.
+   */
   private async write(events: readonly VodEvent[]): Promise<WriteOutcome[]> {
+    const { unique, slotOf } = distinctByKey(events);
     const signal = abortAt(this.budget.writeEndsBy(Date.now()));
-    const outcomes = await settleBefore(this.sink.write(events, signal), signal).catch(
-      (thrown: unknown) => events.map(() => failedOutcome(this.sink.kind, toError(thrown))),
+    const written = await settleBefore(this.sink.write(unique, signal), signal).catch(
+      (thrown: unknown) => unique.map(() => failedOutcome(this.sink.kind, toError(thrown))),
     );
-    const settled = outcomes ?? events.map(() => failedOutcome(this.sink.kind, timeoutError()));
+    const settled = written ?? unique.map(() => failedOutcome(this.sink.kind, timeoutError()));
 
-    settled.forEach((outcome, i) => this.count(events[i] as VodEvent, outcome));
-    this.watchSink(settled);
-    return settled;
+    const outcomes = events.map((_, i): WriteOutcome => {
+      const { slot, first } = slotOf[i] as { slot: number; first: boolean };
+      const outcome = settled[slot] as WriteOutcome;
+      return first || outcome.status === 'failed' ? outcome : { status: 'duplicate' };
+    });
+    outcomes.forEach((outcome, i) => this.count(events[i] as VodEvent, outcome));
+    this.watchSink(outcomes);
+    return outcomes;
   }
 
   private count(event: VodEvent, outcome: WriteOutcome): void {
@@ -297,6 +307,20 @@ class Drain {
       note: 'stored but not confirmed: these events will come back and be stored once',
     });
   }
+}
+
+/** The first event of each key, and for every event the index of its key's first event. */
+function distinctByKey(events: readonly VodEvent[]) {
+  const slotByKey = new Map<string, number>();
+  const unique: VodEvent[] = [];
+  const slotOf = events.map((event) => {
+    const known = slotByKey.get(event.key);
+    if (known !== undefined) return { slot: known, first: false };
+    slotByKey.set(event.key, unique.length);
+    unique.push(event);
+    return { slot: unique.length - 1, first: true };
+  });
+  return { unique, slotOf };
 }
 
 /** Resolves with the promise's value, or with undefined if `signal` aborts first. */

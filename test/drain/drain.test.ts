@@ -203,6 +203,17 @@ for (const makeSink of SINK_CASES) {
           expect(records.map((r) => JSON.stringify(r.content)).join()).toMatch(/FINISH/);
         });
 
+        it('writes an event delivered twice in one batch once and confirms both copies', async () => {
+          const fact = concatFact(700);
+          seed([fact, fact, concatFact(701)]);
+
+          const summary = await run();
+
+          expect(summary).toMatchObject({ pulled: 3, stored: 2, duplicates: 1, confirmed: 3 });
+          expect(emulator.state()).toMatchObject({ confirmed: 3, waiting: 0, inFlight: 0 });
+          expectRecords(await sink.records(), [fact, concatFact(701)]);
+        });
+
         it('drains with four pullers at once, storing and confirming each event once', async () => {
           const facts = mixedFacts(100, 600);
           seed(facts);
