@@ -23,12 +23,18 @@ const variable = <T>(
   secret = false,
 ): Variable<T> => ({ schema, description, example, secret });
 
+/** Digits only: `1e4` or `0x2710` would coerce to a number but are not what a person meant. */
 const wholeNumber = (min: number, max: number, what = 'a whole number') =>
-  z.coerce
-    .number({ error: `must be ${what}` })
-    .int({ error: `must be ${what}` })
-    .min(min, { error: `must be at least ${min}` })
-    .max(max, { error: `must be at most ${max}` });
+  z
+    .string()
+    .regex(/^\d+$/, { error: `must be ${what}, written in digits` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `must be at least ${min}` })
+        .max(max, { error: `must be at most ${max}` }),
+    );
 
 const wholeMs = (min: number, max: number) =>
   wholeNumber(min, max, 'a whole number of milliseconds');
@@ -53,7 +59,10 @@ const subAppIds = z
           .regex(/^[1-9][0-9]{0,9}$/, { error: 'each SubAppId must be a positive whole number' })
           .transform(Number),
       )
-      .min(1, { error: 'must list at least one SubAppId' }),
+      .min(1, { error: 'must list at least one SubAppId' })
+      .refine((ids) => new Set(ids).size === ids.length, {
+        error: 'lists a SubAppId twice: each sub-application is drained once',
+      }),
   );
 
 const endpointUrl = z
@@ -100,8 +109,8 @@ const SERVER_HOLD_MS = 5000;
 export const VARIABLES = {
   VOD_API: variable(
     z.enum(['api3', 'v2'], { error: 'must be api3 or v2' }).default('api3'),
-    'Which dialect of the VOD event API to speak: API 3.0 (PullEvents) or legacy v2 '
-      + '(PullVodEvent).',
+    'Which dialect of the VOD event API to speak: API 3.0 (PullEvents) or legacy v2 ' +
+      '(PullVodEvent).',
     'api3',
   ),
   VOD_ENDPOINT: variable(
@@ -200,7 +209,7 @@ export const VARIABLES = {
     '8000',
   ),
   DRAIN_MARGIN_MS: variable(
-    wholeMs(0, 60_000).default(2000),
+    wholeMs(250, 60_000).default(2000),
     'Safety margin kept free before the invocation deadline for the summary and shutdown.',
     '2000',
   ),
@@ -315,7 +324,11 @@ export const VARIABLES = {
   ),
   LOG_LEVEL: variable(
     z
-      .enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' })
+      .string()
+      .transform((level) => level.toLowerCase())
+      .pipe(
+        z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }),
+      )
       .default('info'),
     'Lowest level of log lines printed.',
     'info',

@@ -99,9 +99,10 @@ function scrubSummary(summary: RunSummary, secrets: readonly string[]): RunSumma
 
 /** SCF's limit for this invocation; the configured default when the caller gives none. */
 function timeLimitMs(context: InvocationContext, config: Config, log: Logger): number {
-  const given = context.time_limit_in_ms;
+  const given: unknown = context.time_limit_in_ms;
   if (given === undefined) return config.drain.defaultTimeLimitMs;
-  if (typeof given === 'number' && Number.isFinite(given) && given > 0) return given;
+  const ms = typeof given === 'string' && /^\d+$/.test(given) ? Number(given) : given;
+  if (typeof ms === 'number' && Number.isFinite(ms) && ms > 0) return ms;
 
   log.warn('time_limit_invalid', {
     given: String(given),

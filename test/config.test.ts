@@ -53,6 +53,10 @@ describe('configuration', () => {
     ['DRAIN_STOP_WHEN', 'never'],
     ['DRAIN_PULLERS', '0'],
     ['DRAIN_MARGIN_MS', '-5'],
+    ['DRAIN_MARGIN_MS', '0'],
+    ['VOD_PULL_TIMEOUT_MS', '1e4'],
+    ['VOD_PULL_TIMEOUT_MS', '0x2710'],
+    ['VOD_SUB_APP_IDS', '1500000001,1500000001'],
     ['SINK', 'floppy'],
     ['SINK_FS_ALLOW_ON_SCF', 'maybe'],
     ['SINK_FAULTS', '{not json'],
@@ -128,5 +132,9 @@ describe('configuration', () => {
     });
 
     expect(error.problems[0]?.variable).toBe('VOD_CONFIRM_TIMEOUT_MS');
+  });
+
+  it('reads LOG_LEVEL without regard to case', () => {
+    expect(loadConfig({ ...base, LOG_LEVEL: 'WARN' }).logLevel).toBe('warn');
   });
 });

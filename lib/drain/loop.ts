@@ -83,7 +83,7 @@ class Drain {
       const limitMs = this.budget.deadline - this.budget.startedAt;
       this.summary.stop(
         'too_short',
-        `time limit ${limitMs} ms is shorter than one cycle of ${this.budget.cycleMs} ms ` +
+        `time limit ${limitMs} ms leaves no room for one cycle of ${this.budget.cycleMs} ms ` +
           '(pull + write + confirm + margin): raise the function timeout',
       );
     } else {
