@@ -171,7 +171,7 @@ class Drain {
   private receive(subAppId: SubAppId, batch: PulledBatch): void {
     this.summary.add('pulls');
     this.summary.add('pulled', batch.events.length);
-    for (const event of batch.events) this.summary.addType(event.type);
+    for (const event of batch.events) this.summary.addType(event.key);
 
     for (const item of batch.unconfirmable) {
       this.summary.add('unconfirmable');

@@ -53,6 +53,9 @@ export type Counter = Exclude<
   'requestId' | 'dialect' | 'sink' | 'byType' | 'durationMs' | 'stopReason' | 'stopDetail'
 >;
 
+/** Distinct event types a summary names before it counts the rest as `other`. */
+const MAX_TYPES = 32;
+
 /** Accumulates a summary; the first stop reason given wins. */
 export class SummaryBuilder {
   private readonly counts: Record<Counter, number> = {
@@ -83,8 +86,15 @@ export class SummaryBuilder {
     this.counts[counter] += n;
   }
 
-  addType(type: string): void {
-    this.byType[type] = (this.byType[type] ?? 0) + 1;
+  /**
+   * Counts an event under its type as its key spells it (an unsafe type arrives as a digest),
+   * and beyond MAX_TYPES distinct types under `other`, so no payload can bloat the summary.
+   */
+  addType(key: string): void {
+    const type = key.slice(0, key.indexOf('/'));
+    const counted = type in this.byType || Object.keys(this.byType).length < MAX_TYPES;
+    const name = counted ? type : 'other';
+    this.byType[name] = (this.byType[name] ?? 0) + 1;
   }
 
   stop(reason: StopReason, detail?: string): void {

@@ -200,4 +200,27 @@ describe('API 3.0 translation', () => {
 
     expect(event.problem).toBeUndefined();
   });
+
+  it('names the field as sent when a type with an irregular field name is malformed', () => {
+    const event = asEvent(
+      translateEvent(
+        { EventHandle: 'h6', EventType: 'NewFileUpload', FileUploadEvent: { FileId: 52858907 } },
+        undefined,
+      ),
+    );
+
+    expect(event.problem).toMatch(/^FileUploadEvent\.FileId must be a string/);
+  });
+
+  it('keeps the task id of a malformed concatenation in its parked key', () => {
+    const event = asEvent(
+      translateEvent(
+        { EventHandle: 'h7', EventType: 'ConcatComplete', ConcatCompleteEvent: { TaskId: 't-9' } },
+        undefined,
+      ),
+    );
+
+    expect(event).toMatchObject({ key: 'ConcatComplete/t-9', taskId: 't-9' });
+    expect(event.problem).toMatch(/ConcatCompleteEvent\.FileInfoSet/);
+  });
 });

@@ -92,20 +92,16 @@ export function translateEvent(
   }
 }
 
-function concatComplete(
-  handle: string,
-  subAppId: number | undefined,
-  content: object,
-  body: unknown,
-) {
-  const parsed = ConcatCompleteBody.safeParse(body);
+function concatComplete(handle: string, subAppId: number | undefined, content: object, body: Body) {
+  const parsed = ConcatCompleteBody.safeParse(body.value);
   if (!parsed.success) {
     return buildEvent({
       handle,
       subAppId,
       type: 'ConcatComplete',
+      taskId: taskIdOf(body),
       content,
-      problem: describe(parsed.error, 'ConcatCompleteEvent'),
+      problem: describe(parsed.error, body.field),
     });
   }
   const outputs: OutputFile[] = parsed.data.FileInfoSet.map((file) => ({
@@ -129,16 +125,17 @@ function editMediaComplete(
   handle: string,
   subAppId: number | undefined,
   content: object,
-  body: unknown,
+  body: Body,
 ) {
-  const parsed = EditMediaCompleteBody.safeParse(body);
+  const parsed = EditMediaCompleteBody.safeParse(body.value);
   if (!parsed.success) {
     return buildEvent({
       handle,
       subAppId,
       type: 'EditMediaComplete',
+      taskId: taskIdOf(body),
       content,
-      problem: describe(parsed.error, 'EditMediaCompleteEvent'),
+      problem: describe(parsed.error, body.field),
     });
   }
   const { TaskId, Status, ErrCode, Message, Output } = parsed.data;
@@ -167,13 +164,13 @@ function otherEvent(
   subAppId: number | undefined,
   type: string,
   content: object,
-  body: unknown,
+  body: Body,
 ) {
-  const fields = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const fields = fieldsOf(body);
   for (const field of ['TaskId', 'FileId'] as const) {
     const value = fields[field];
     if (value !== undefined && value !== null && typeof value !== 'string') {
-      const problem = `${type}Event.${field} must be a string (VOD ids exceed 2^53)`;
+      const problem = `${body.field}.${field} must be a string (VOD ids exceed 2^53)`;
       return buildEvent({ handle, subAppId, type, content, problem });
     }
   }
@@ -189,20 +186,42 @@ const IRREGULAR_FIELDS: Record<string, string> = {
   FileDeleted: 'FileDeleteEvent',
 };
 
+/** The type's own field of an event: its name as sent, and its value (undefined if absent). */
+interface Body {
+  field: string;
+  value: unknown;
+}
+
 /**
  * The type's own field. Mostly `<Type>Event`; a few are irregular; some examples use plain
  * `<Type>`. For a type we have never seen, the one object field that is set: the fields of
  * all other types are null.
  */
-function bodyOf(content: Record<string, unknown>, type: string): unknown {
-  const irregular = IRREGULAR_FIELDS[type];
-  const named = (irregular && content[irregular]) ?? content[`${type}Event`] ?? content[type];
-  if (named !== undefined) return named;
+function bodyOf(content: Record<string, unknown>, type: string): Body {
+  const candidates = [IRREGULAR_FIELDS[type], `${type}Event`, type].filter(isString);
+  const field = candidates.find((name) => content[name] !== undefined);
+  if (field !== undefined) return { field, value: content[field] };
 
   const objects = Object.entries(content).filter(
     ([name, value]) => name !== 'EventType' && value !== null && typeof value === 'object',
   );
-  return objects.length === 1 ? objects[0]?.[1] : undefined;
+  const [only] = objects;
+  if (objects.length === 1 && only) return { field: only[0], value: only[1] };
+  return { field: candidates[0] ?? `${type}Event`, value: undefined };
+}
+
+function fieldsOf(body: Body): Record<string, unknown> {
+  const { value } = body;
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+}
+
+/** The task id of a body that failed validation, when it has a usable one: the key keeps it. */
+function taskIdOf(body: Body): string | null {
+  return nonEmpty(fieldsOf(body).TaskId);
+}
+
+function isString(value: string | undefined): value is string {
+  return value !== undefined;
 }
 
 /** The content without its handle and without the null fields of other types. */
