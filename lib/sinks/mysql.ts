@@ -5,7 +5,14 @@ import type mysql from 'mysql2/promise';
 import type { SqlSinkConfig } from '../config';
 import type { VodEvent } from '../events/event';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './sql/schema';
-import { eventRow, outputRows, parkedRow, type OutputRow } from './sql/rows';
+import {
+  OUTPUT_ROWS_PER_STATEMENT,
+  eventRow,
+  inChunks,
+  outputRows,
+  parkedRow,
+  type OutputRow,
+} from './sql/rows';
 import { SqlSink, type ErrorClass, type SqlConnection, type SqlDriver } from './sql/sql-sink';
 
 /** Idle connections outlive the minute between timer runs, so warm runs skip the handshake. */
@@ -189,20 +196,23 @@ class MysqlConnection implements SqlConnection {
     this.connection.destroy();
   }
 
+  /** Inserts the output rows in bounded statements, inside the caller's transaction. */
   private async insertOutputs(outputs: readonly OutputRow[]): Promise<void> {
-    const values = outputs.map((output) => [
-      output.key,
-      output.position,
-      output.taskId,
-      output.fileId,
-      output.url,
-      output.fileType,
-      output.ok,
-      output.message,
-    ]);
-    const tuples = values.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-    const sql = `INSERT INTO vod_outputs (${OUTPUT_COLUMNS}) VALUES ${tuples}`;
-    await this.query(sql, values.flat());
+    for (const chunk of inChunks(outputs, OUTPUT_ROWS_PER_STATEMENT)) {
+      const values = chunk.map((output) => [
+        output.key,
+        output.position,
+        output.taskId,
+        output.fileId,
+        output.url,
+        output.fileType,
+        output.ok,
+        output.message,
+      ]);
+      const tuples = values.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      const sql = `INSERT INTO vod_outputs (${OUTPUT_COLUMNS}) VALUES ${tuples}`;
+      await this.query(sql, values.flat());
+    }
   }
 
   /** Every statement carries the client-side timeout; the sink's deadline bounds the rest. */

@@ -5,7 +5,14 @@ import type pg from 'pg';
 import type { SqlSinkConfig } from '../config';
 import type { VodEvent } from '../events/event';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './sql/schema';
-import { eventRow, outputRows, parkedRow, type OutputRow } from './sql/rows';
+import {
+  OUTPUT_ROWS_PER_STATEMENT,
+  eventRow,
+  inChunks,
+  outputRows,
+  parkedRow,
+  type OutputRow,
+} from './sql/rows';
 import { SqlSink, type ErrorClass, type SqlConnection, type SqlDriver } from './sql/sql-sink';
 
 /** Idle connections outlive the minute between timer runs, so warm runs skip the handshake. */
@@ -165,27 +172,30 @@ class PostgresConnection implements SqlConnection {
     this.client.connection.stream.destroy();
   }
 
+  /** Inserts the output rows in bounded statements, inside the caller's transaction. */
   private async insertOutputs(outputs: readonly OutputRow[]): Promise<void> {
-    const values: unknown[] = [];
-    const tuples = outputs.map((output) => {
-      const first = values.length;
-      values.push(
-        output.key,
-        output.position,
-        output.taskId,
-        output.fileId,
-        output.url,
-        output.fileType,
-        output.ok,
-        output.message,
+    for (const chunk of inChunks(outputs, OUTPUT_ROWS_PER_STATEMENT)) {
+      const values: unknown[] = [];
+      const tuples = chunk.map((output) => {
+        const first = values.length;
+        values.push(
+          output.key,
+          output.position,
+          output.taskId,
+          output.fileId,
+          output.url,
+          output.fileType,
+          output.ok,
+          output.message,
+        );
+        const slots = Array.from({ length: 8 }, (_, i) => `$${first + i + 1}`);
+        return `(${slots.join(', ')})`;
+      });
+      await this.client.query(
+        `INSERT INTO vod_outputs (${OUTPUT_COLUMNS}) VALUES ${tuples.join(', ')}`,
+        values,
       );
-      const slots = Array.from({ length: 8 }, (_, i) => `$${first + i + 1}`);
-      return `(${slots.join(', ')})`;
-    });
-    await this.client.query(
-      `INSERT INTO vod_outputs (${OUTPUT_COLUMNS}) VALUES ${tuples.join(', ')}`,
-      values,
-    );
+    }
   }
 
   /** Runs `work` between BEGIN and COMMIT; rolls back unless the connection itself failed. */

@@ -5,6 +5,7 @@ import type { VodEvent } from '../../events/event';
 import { SinkError, isAbort, toError } from '../../errors';
 import { raceAbort } from '../../retry';
 import type { Sink, WriteOutcome } from '../sink';
+import { outputsProblem } from './rows';
 
 /**
  * What a database error means for the write.
@@ -127,8 +128,9 @@ export class SqlSink implements Sink {
     signal: AbortSignal,
   ): Promise<WriteOutcome> {
     try {
-      if (event.problem !== undefined) {
-        await raceAbort(connection.parkEvent(event, event.problem), signal);
+      const problem = event.problem ?? outputsProblem(event);
+      if (problem !== undefined) {
+        await raceAbort(connection.parkEvent(event, problem), signal);
         return { status: 'parked' };
       }
       return { status: await raceAbort(connection.storeEvent(event), signal) };
