@@ -178,6 +178,59 @@ for (const kind of ['mysql', 'postgres'] as SqlKind[]) {
       expect(await db.query(url, 'SELECT event_key FROM vod_outputs')).toHaveLength(2);
     });
 
+    it('re-creates dropped tables on a warm sink and stores the batch that found them gone',
+      async () => {
+        const sink = sinkAt(url);
+        await sink.write([concat(50)], signal());
+        await db.query(url, 'DROP TABLE vod_events, vod_outputs, vod_parked');
+        const events = [concat(51), upload(52), parkable(53)];
+
+        const outcomes = await sink.write(events, signal());
+
+        expect(outcomes.map((o) => o.status)).toEqual(['stored', 'stored', 'parked']);
+        expect((await readEventRecords(db, url)).map((r) => r.key)).toEqual(
+          [events[0]!.key, events[1]!.key].sort(),
+        );
+        expect((await readParked(db, url)).map((r) => r.key)).toEqual([events[2]!.key]);
+      });
+
+    it('re-creates with npm run migrate tables dropped after their migration', async () => {
+      await sinkAt(url).migrate(signal());
+      await db.query(url, 'DROP TABLE vod_outputs');
+
+      const script = await runMigrateScript({ SINK: kind, [urlVar]: url });
+
+      expect(script.code).toBe(0);
+      expect(await tableNames(kind, url)).toEqual(
+        ['vod_drain_migrations', 'vod_events', 'vod_outputs', 'vod_parked'],
+      );
+    });
+
+    it('recovers on a warm sink when its database is dropped and created again', async () => {
+      const sink = sinkAt(url);
+      await sink.write([concat(60)], signal());
+      await db.resetDatabase(url);
+      const events = [concat(61), concat(62)];
+
+      // A warm run may lose one batch to the connection the reset broke; the next must store.
+      const runs: string[][] = [];
+      let pending = events;
+      for (let run = 0; run < 3 && pending.length > 0; run += 1) {
+        const outcomes = await sink.write(pending, signal());
+        runs.push(outcomes.map((o) => o.status));
+        expect(outcomes.every((o) => o.status !== 'failed' || o.error.details.retryable))
+          .toBe(true);
+        pending = pending.filter((_, i) => outcomes[i]?.status === 'failed');
+      }
+
+      expect(pending).toEqual([]);
+      expect(runs.length).toBeLessThanOrEqual(2);
+      expect(runs.flat().every((status) => status === 'stored' || status === 'failed')).toBe(true);
+      expect((await readEventRecords(db, url)).map((r) => r.key)).toEqual(
+        events.map((e) => e.key).sort(),
+      );
+    });
+
     it('gives up on a black-holed database by the write deadline and recovers after', async () => {
       const proxy = await TcpProxy.start(hostPort(url));
       const sink = sinkAt(proxy.via(url), { queryTimeoutMs: 3000, connectTimeoutMs: 3000 });
@@ -314,6 +367,16 @@ function upload(n: number): VodEvent {
     type: 'NewFileUpload',
     fileId,
     content: { FileUploadEvent: { FileId: fileId } },
+  });
+}
+
+function parkable(n: number): VodEvent {
+  return buildEvent({
+    handle: `handle-${n}`,
+    subAppId: undefined,
+    type: 'ConcatComplete',
+    content: { broken: n },
+    problem: 'FileInfoSet is missing',
   });
 }
 

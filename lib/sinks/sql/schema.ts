@@ -1,5 +1,5 @@
 // The SQL sinks' schema, as numbered migrations per dialect. A migration is applied once, in
-// order, under a lock (lib/sinks/sql/migrate-*.ts); add new ones at the end, never edit one.
+// order, under a lock (lib/sinks/mysql.ts, postgres.ts); add new ones at the end, never edit one.
 //
 //   vod_events   one row per event key: the facts, first and last delivery, delivery count, and
 //                the event content as received
