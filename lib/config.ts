@@ -92,16 +92,58 @@ const cosPrefix = z
     error: 'must be path segments of letters, digits, _ . - joined by /, without ".."',
   });
 
-/** A database URL; its password is a secret, so no problem message repeats the text. */
+/**
+ * A database URL; its password is a secret, so no problem message repeats the text. A password
+ * must be percent-encoded; one that is not breaks the URL in ways that name the wrong culprit
+ * (a bare % throws URIError on decoding, an @ or / makes a host of the password), so those are
+ * recognised and told as what they are.
+ */
 const dbUrl = (protocols: string[]) =>
-  z
-    .string()
-    .refine((text) => URL.canParse(text) && protocols.includes(new URL(text).protocol), {
-      error: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
-    })
-    .refine((text) => URL.canParse(text) && new URL(text).pathname.length > 1, {
-      error: 'must name a database in its path',
-    });
+  z.string().superRefine((text, ctx) => {
+    const found = dbUrlProblem(text, protocols);
+    if (found) ctx.addIssue({ code: 'custom', message: found.message, params: found });
+  });
+
+/** What is wrong with a database URL, with an example when it helps; never quoting the URL. */
+function dbUrlProblem(
+  text: string,
+  protocols: string[],
+): { message: string; example?: string } | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(text)?.[1]?.toLowerCase();
+  if (scheme === undefined || !protocols.includes(scheme)) {
+    const schemes = protocols.map((p) => `${p}//`).join(' or ');
+    return { message: `must be a URL starting with ${schemes}` };
+  }
+
+  const encoding = {
+    message: 'cannot be read as a URL: percent-encode the password: '
+      + '@ : / # % ? & become %40 %3A %2F %23 %25 %3F %26 (the user name likewise)',
+    example: `${scheme}//vod_drain:p%40ss%2Fw%3Ard@127.0.0.1:${
+      scheme === 'mysql:' ? 3306 : 5432
+    }/vod_drain`,
+  };
+  // An @ past a / # ? that ended the host early is the rest of an unencoded password.
+  if (!URL.canParse(text)) {
+    return text.includes('@') ? encoding : { message: 'cannot be read as a URL' };
+  }
+  const url = new URL(text);
+  if (!decodes(url.username) || !decodes(url.password)) return encoding;
+  const tail = url.pathname + url.hash + (url.pathname.length > 1 ? '' : url.search);
+  if (url.username === '' && tail.includes('@')) return encoding;
+
+  if (url.pathname.length <= 1) return { message: 'must name a database in its path' };
+  return undefined;
+}
+
+/** Whether percent-escapes decode: a bare % or a broken UTF-8 sequence does not. */
+function decodes(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const SERVER_HOLD_MS = 5000;
 
@@ -477,7 +519,10 @@ function readVariables(env: Env): { values: Values; problems: ConfigProblem[] } 
     const issue = result.error.issues[0];
     const where = issue && issue.path.length > 0 ? `at ${issue.path.join('.')}: ` : '';
     const problem = `${where}${issue?.message ?? 'is not valid'}`;
-    problems.push({ variable: name, problem, example: spec.secret ? undefined : spec.example });
+    // A schema may bring an example fitting the problem, made up, so safe even for a secret.
+    const own = issue?.code === 'custom' ? issue.params?.example : undefined;
+    const example = typeof own === 'string' ? own : spec.secret ? undefined : spec.example;
+    problems.push({ variable: name, problem, example });
   }
 
   return { values: values as Values, problems };

@@ -43,13 +43,44 @@ export class CosSink implements Sink, DocumentStore {
     const response = await this.send('HEAD', relative, undefined, signal);
     if (response.status === 200) return true;
     if (response.status === 404) return false;
-    throw await cosError(response, 'HEAD', relative, key);
+    throw await this.error(response, 'HEAD', relative, key);
   }
 
   async put(relative: string, document: unknown, signal: AbortSignal, key: string) {
     const body = Buffer.from(`${JSON.stringify(document, null, 2)}\n`, 'utf8');
     const response = await this.send('PUT', relative, body, signal);
-    if (response.status !== 200) throw await cosError(response, 'PUT', relative, key);
+    if (response.status !== 200) throw await this.error(response, 'PUT', relative, key);
+  }
+
+  /**
+   * A COS error reply as a SinkError: the full object key, the XML code (a HEAD reply has no
+   * body, so only its status), and whether a retry may help. A 403 says what to check, since
+   * its code alone (or none, for HEAD) leaves the operator guessing.
+   */
+  private async error(response: Response, method: string, relative: string, key: string) {
+    const text = method === 'HEAD' ? '' : await response.text().catch(() => '');
+    const code = /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1] ?? `HTTP_${response.status}`;
+    const requestId = response.headers.get('x-cos-request-id') ?? undefined;
+    const retryable = response.status >= 500 || response.status === 429;
+    const message = `cos ${method} ${this.config.prefix}${relative} answered `
+      + `${response.status} ${code}`
+      + (requestId ? ` (request ${requestId})` : '')
+      + (response.status === 403 ? `: ${this.accessHint()}` : '');
+    return new SinkError('cos', message, { key, code, retryable });
+  }
+
+  /** What to check when COS refuses access: the keys in use, their permission, the clock. */
+  private accessHint(): string {
+    const { bucket, prefix, credentials } = this.config;
+    const where = `${bucket} under ${prefix === '' ? 'the bucket root' : prefix}`;
+    const clock = "and that this machine's clock is right (a signature holds for minutes)";
+    if (credentials.source === 'run_role') {
+      return `access denied. Check that the function's run role may read and write ${where} `
+        + `on COS, ${clock}`;
+    }
+    return 'access denied. Check the keys in SINK_COS_SECRET_ID and SINK_COS_SECRET_KEY (else '
+      + 'VOD_SECRET_ID and VOD_SECRET_KEY) and SINK_COS_SESSION_TOKEN for temporary keys, that '
+      + `they may read and write ${where}, ${clock}`;
   }
 
   private send(
@@ -101,15 +132,4 @@ export class CosSink implements Sink, DocumentStore {
       cause: error,
     });
   }
-}
-
-/** A COS error reply as a SinkError: its XML code, the status, and whether a retry may help. */
-async function cosError(response: Response, method: string, relative: string, key: string) {
-  const text = method === 'HEAD' ? '' : await response.text().catch(() => '');
-  const code = /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1] ?? `HTTP_${response.status}`;
-  const requestId = response.headers.get('x-cos-request-id') ?? undefined;
-  const retryable = response.status >= 500 || response.status === 429;
-  const message = `cos ${method} ${relative} answered ${response.status} ${code}`
-    + (requestId ? ` (request ${requestId})` : '');
-  return new SinkError('cos', message, { key, code, retryable });
 }

@@ -5,8 +5,21 @@ import type mysql from 'mysql2/promise';
 import type { SqlSinkConfig } from '../config';
 import type { VodEvent } from '../events/event';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './sql/schema';
-import { eventRow, outputRows, parkedRow, type OutputRow } from './sql/rows';
-import { SqlSink, type ErrorClass, type SqlConnection, type SqlDriver } from './sql/sql-sink';
+import {
+  OUTPUT_ROWS_PER_STATEMENT,
+  eventRow,
+  inChunks,
+  outputRows,
+  parkedRow,
+  type OutputRow,
+} from './sql/rows';
+import {
+  SqlSink,
+  type ErrorClass,
+  type MigrateMode,
+  type SqlConnection,
+  type SqlDriver,
+} from './sql/sql-sink';
 
 /** Idle connections outlive the minute between timer runs, so warm runs skip the handshake. */
 const IDLE_MS = 120_000;
@@ -30,6 +43,8 @@ const OUTPUT_COLUMNS = 'event_key, position, task_id, file_id, url, file_type, o
 const REJECTED_STATE = /^(22|23)/;
 /** Deadlocks and lock waits: the statement failed, the connection is fine. */
 const EVENT_ERRNOS = new Set([1205, 1213]);
+/** ER_NO_SUCH_TABLE: our own tables gone since this process migrated. */
+const TABLE_MISSING_ERRNO = 1146;
 
 export class MysqlSink extends SqlSink {
   constructor(config: SqlSinkConfig) {
@@ -96,6 +111,7 @@ class MysqlDriver implements SqlDriver {
   classify(error: unknown): ErrorClass {
     const { sqlState, errno, fatal } = error as MysqlErrorFields;
     if (fatal || typeof sqlState !== 'string') return 'connection';
+    if (errno === TABLE_MISSING_ERRNO) return 'schema';
     if (errno !== undefined && EVENT_ERRNOS.has(errno)) return 'event';
     if (REJECTED_STATE.test(sqlState)) return 'rejected';
     return 'event';
@@ -119,7 +135,7 @@ class MysqlConnection implements SqlConnection {
    * first, then finds nothing left to do. DDL commits implicitly in MySQL, so each statement
    * is written to be safe to run again should a run die half-way.
    */
-  async migrate(): Promise<number[]> {
+  async migrate(mode: MigrateMode): Promise<number[]> {
     const waitS = Math.max(1, Math.floor(this.driver.queryTimeoutMs / 1000) - 1);
     const [locked] = await this.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS got', [
       this.driver.lockName,
@@ -142,8 +158,10 @@ class MysqlConnection implements SqlConnection {
       const now: number[] = [];
 
       for (const migration of MIGRATIONS) {
-        if (applied.has(migration.version)) continue;
+        const recorded = applied.has(migration.version);
+        if (recorded && mode === 'pending') continue;
         for (const statement of migration.mysql) await this.query(statement);
+        if (recorded) continue;
         await this.query(`INSERT INTO ${MIGRATIONS_TABLE} (version, name) VALUES (?, ?)`, [
           migration.version,
           migration.name,
@@ -189,20 +207,23 @@ class MysqlConnection implements SqlConnection {
     this.connection.destroy();
   }
 
+  /** Inserts the output rows in bounded statements, inside the caller's transaction. */
   private async insertOutputs(outputs: readonly OutputRow[]): Promise<void> {
-    const values = outputs.map((output) => [
-      output.key,
-      output.position,
-      output.taskId,
-      output.fileId,
-      output.url,
-      output.fileType,
-      output.ok,
-      output.message,
-    ]);
-    const tuples = values.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-    const sql = `INSERT INTO vod_outputs (${OUTPUT_COLUMNS}) VALUES ${tuples}`;
-    await this.query(sql, values.flat());
+    for (const chunk of inChunks(outputs, OUTPUT_ROWS_PER_STATEMENT)) {
+      const values = chunk.map((output) => [
+        output.key,
+        output.position,
+        output.taskId,
+        output.fileId,
+        output.url,
+        output.fileType,
+        output.ok,
+        output.message,
+      ]);
+      const tuples = values.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      const sql = `INSERT INTO vod_outputs (${OUTPUT_COLUMNS}) VALUES ${tuples}`;
+      await this.query(sql, values.flat());
+    }
   }
 
   /** Every statement carries the client-side timeout; the sink's deadline bounds the rest. */

@@ -5,8 +5,21 @@ import type pg from 'pg';
 import type { SqlSinkConfig } from '../config';
 import type { VodEvent } from '../events/event';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './sql/schema';
-import { eventRow, outputRows, parkedRow, type OutputRow } from './sql/rows';
-import { SqlSink, type ErrorClass, type SqlConnection, type SqlDriver } from './sql/sql-sink';
+import {
+  OUTPUT_ROWS_PER_STATEMENT,
+  eventRow,
+  inChunks,
+  outputRows,
+  parkedRow,
+  type OutputRow,
+} from './sql/rows';
+import {
+  SqlSink,
+  type ErrorClass,
+  type MigrateMode,
+  type SqlConnection,
+  type SqlDriver,
+} from './sql/sql-sink';
 
 /** Idle connections outlive the minute between timer runs, so warm runs skip the handshake. */
 const IDLE_MS = 120_000;
@@ -76,6 +89,8 @@ class PostgresDriver implements SqlDriver {
   classify(error: unknown): ErrorClass {
     if (!this.driver || !(error instanceof this.driver.DatabaseError)) return 'connection';
     const code = error.code ?? '';
+    // 42P01: undefined table, our own tables gone since this process migrated.
+    if (code === '42P01') return 'schema';
     // 22: data exception (too long, bad JSON text); 23: integrity (not null, check).
     if (code.startsWith('22') || code.startsWith('23')) return 'rejected';
     // 08: connection; 57: operator intervention (statement timeout, shutdown); 53: resources.
@@ -101,7 +116,7 @@ class PostgresConnection implements SqlConnection {
    * a second run racing here waits for the first, then finds nothing left to do. (Without the
    * lock, two concurrent CREATE TABLE IF NOT EXISTS can both fail on the catalog's unique key.)
    */
-  async migrate(): Promise<number[]> {
+  async migrate(mode: MigrateMode): Promise<number[]> {
     return this.inTransaction(async () => {
       await this.client.query("SELECT pg_advisory_xact_lock(hashtext('vod-drain-migrations'))");
       await this.client.query(
@@ -118,8 +133,10 @@ class PostgresConnection implements SqlConnection {
       const now: number[] = [];
 
       for (const migration of MIGRATIONS) {
-        if (applied.has(migration.version)) continue;
+        const recorded = applied.has(migration.version);
+        if (recorded && mode === 'pending') continue;
         for (const statement of migration.postgres) await this.client.query(statement);
+        if (recorded) continue;
         await this.client.query(
           `INSERT INTO ${MIGRATIONS_TABLE} (version, name) VALUES ($1, $2)`,
           [migration.version, migration.name],
@@ -165,27 +182,30 @@ class PostgresConnection implements SqlConnection {
     this.client.connection.stream.destroy();
   }
 
+  /** Inserts the output rows in bounded statements, inside the caller's transaction. */
   private async insertOutputs(outputs: readonly OutputRow[]): Promise<void> {
-    const values: unknown[] = [];
-    const tuples = outputs.map((output) => {
-      const first = values.length;
-      values.push(
-        output.key,
-        output.position,
-        output.taskId,
-        output.fileId,
-        output.url,
-        output.fileType,
-        output.ok,
-        output.message,
+    for (const chunk of inChunks(outputs, OUTPUT_ROWS_PER_STATEMENT)) {
+      const values: unknown[] = [];
+      const tuples = chunk.map((output) => {
+        const first = values.length;
+        values.push(
+          output.key,
+          output.position,
+          output.taskId,
+          output.fileId,
+          output.url,
+          output.fileType,
+          output.ok,
+          output.message,
+        );
+        const slots = Array.from({ length: 8 }, (_, i) => `$${first + i + 1}`);
+        return `(${slots.join(', ')})`;
+      });
+      await this.client.query(
+        `INSERT INTO vod_outputs (${OUTPUT_COLUMNS}) VALUES ${tuples.join(', ')}`,
+        values,
       );
-      const slots = Array.from({ length: 8 }, (_, i) => `$${first + i + 1}`);
-      return `(${slots.join(', ')})`;
-    });
-    await this.client.query(
-      `INSERT INTO vod_outputs (${OUTPUT_COLUMNS}) VALUES ${tuples.join(', ')}`,
-      values,
-    );
+    }
   }
 
   /** Runs `work` between BEGIN and COMMIT; rolls back unless the connection itself failed. */

@@ -1,12 +1,24 @@
 // The sink settings: choosing cos, mysql or postgres by environment, naming the variable that is
 // wrong with an example, and keeping every secret out of messages and into the scrub list.
 
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, loadSinkConfig, type Config } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
+import { MysqlSink } from '../../lib/sinks/mysql';
+import { SQL_SERVERS } from '../support/databases';
+
+const ROOT = resolve(__dirname, '../..');
 
 const VOD = { VOD_SECRET_ID: 'AKIDvodLOCALONLY', VOD_SECRET_KEY: 'vod-secret-key' };
 const PG_URL = 'postgres://vod:pg-pass-w0rd@127.0.0.1:5432/vod';
+
+/** A password holding every character a URL gives a meaning to, and one beyond ASCII. */
+const AWKWARD_PASSWORD = 'p@ss/w:rd#1%?&=\u00e9';
+const ENCODE_HINT =
+  'percent-encode the password: @ : / # % ? & become %40 %3A %2F %23 %25 %3F %26';
 
 function problemsOf(env: Record<string, string>): string {
   try {
@@ -102,6 +114,60 @@ describe('sink configuration', () => {
     expect(message).not.toContain('my-pass-w0rd');
   });
 
+  it('asks to percent-encode a password with a bare %, naming the variable', () => {
+    const env = { SINK: 'postgres', SINK_POSTGRES_URL: 'postgres://postgres:100%@127.0.0.1/db' };
+
+    const message = problemsOf({ ...VOD, ...env });
+    const forMigrate = problemsOfSink(env);
+
+    expect(message).toMatch(/^SINK_POSTGRES_URL: .*percent-encode the password/m);
+    expect(message).toContain(ENCODE_HINT);
+    expect(message).toContain('Example: SINK_POSTGRES_URL=postgres://vod_drain:p%40ss%2Fw%3Ard');
+    expect(message).not.toContain('100%');
+    expect(forMigrate).toBe(message.split('\n').find((l) => l.startsWith('SINK_POSTGRES_URL')));
+  });
+
+  it('asks to percent-encode a password whose @ / # ? cut the URL short', () => {
+    const broken = [
+      'mysql://root:P@ss:w0rd/x@127.0.0.1:3306/db',
+      'mysql://root:12/x@127.0.0.1:3306/db',
+      'mysql://root:12#x@127.0.0.1:3306/db',
+      'mysql://root:12?x@127.0.0.1:3306/db',
+    ];
+
+    const messages = broken.map((url) => mysqlProblems(url));
+
+    for (const message of messages) {
+      expect(message).toMatch(/^SINK_MYSQL_URL: .*percent-encode the password/m);
+      expect(message).toContain(ENCODE_HINT);
+      expect(message).toContain('Example: SINK_MYSQL_URL=mysql://vod_drain:p%40ss');
+      expect(message).not.toContain('starting with mysql://');
+      expect(message).not.toMatch(/P@ss|w0rd|12\/x|12#x|12\?x/);
+    }
+  });
+
+  it('keeps a percent-encoded password with every special character intact', () => {
+    const url = `postgres://vod:${encodeURIComponent(AWKWARD_PASSWORD)}@127.0.0.1:5432/vod`;
+
+    const config = loadConfig({ ...VOD, SINK: 'postgres', SINK_POSTGRES_URL: url });
+
+    expect(config.sink).toMatchObject({ kind: 'postgres', url });
+    expect(config.secrets).toContain(AWKWARD_PASSWORD);
+  });
+
+  it('prints the problem, not a URIError, from npm run migrate', async () => {
+    const url = 'postgres://postgres:100%@127.0.0.1:5432/db';
+
+    const { code, out } = await runMigrate({ SINK: 'postgres', SINK_POSTGRES_URL: url });
+
+    expect(code).toBe(1);
+    expect(out).toContain('migrate_failed');
+    expect(out).toContain('SINK_POSTGRES_URL: ');
+    expect(out).toContain('percent-encode the password');
+    expect(out).not.toContain('URIError');
+    expect(out).not.toContain('100%');
+  });
+
   it('names the missing URL of the chosen SQL sink', () => {
     const message = problemsOf({ ...VOD, SINK: 'mysql' });
 
@@ -136,6 +202,66 @@ describe('sink configuration', () => {
     expect(secrets).toContain('pg-pass-w0rd');
   });
 });
+
+const mysqlServer = SQL_SERVERS.mysql;
+const mysqlSkip = await mysqlServer.unavailable();
+
+describe.skipIf(mysqlSkip !== undefined)('a percent-encoded password on a real server', () => {
+  it('connects and migrates as a user whose password holds every special character', async () => {
+    const adminUrl = await mysqlServer.createDatabase();
+    const database = new URL(adminUrl).pathname.slice(1);
+    const user = `vod_drain_t_${randomBytes(6).toString('hex')}`;
+    await mysqlServer.query(adminUrl, 'CREATE USER ?@? IDENTIFIED BY ?', [
+      user,
+      '%',
+      AWKWARD_PASSWORD,
+    ]);
+    try {
+      await mysqlServer.query(adminUrl, `GRANT ALL ON ${database}.* TO ?@?`, [user, '%']);
+      const at = new URL(adminUrl);
+      const url = `mysql://${user}:${encodeURIComponent(AWKWARD_PASSWORD)}@${at.host}/${database}`;
+      const { sink: config } = loadSinkConfig({ SINK: 'mysql', SINK_MYSQL_URL: url });
+      if (config.kind !== 'mysql') throw new Error(`expected mysql, got ${config.kind}`);
+      const sink = new MysqlSink(config);
+
+      const applied = await sink.migrate(AbortSignal.timeout(5000)).finally(() => sink.close());
+
+      expect(applied).toEqual([1]);
+    } finally {
+      await mysqlServer.query(adminUrl, 'DROP USER IF EXISTS ?@?', [user, '%']);
+      await mysqlServer.dropDatabase(adminUrl);
+    }
+  });
+});
+
+function mysqlProblems(url: string): string {
+  return problemsOf({ ...VOD, SINK: 'mysql', SINK_MYSQL_URL: url });
+}
+
+/** The problems `npm run migrate` reads from the sink's variables alone. */
+function problemsOfSink(env: Record<string, string>): string {
+  try {
+    loadSinkConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+function runMigrate(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  return new Promise((done) => {
+    const child = spawn(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/migrate.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => done({ code, out }));
+  });
+}
 
 function cosCredentials(config: Config) {
   if (config.sink.kind !== 'cos') throw new Error(`expected cos, got ${config.sink.kind}`);

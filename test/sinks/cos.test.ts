@@ -102,6 +102,56 @@ describe('cos sink', () => {
     expect(statuses.sort()).toEqual(['HEAD 403', 'PUT 403']);
   });
 
+  it('explains a 403 as an access problem, with the full object key and what to check',
+    async () => {
+      const event = concat(7);
+      const wrongKey = 'wrong-secret-key-LOCALONLY';
+      const sink = sinkWith({
+        credentials: {
+          secretId: standIn.secretId,
+          secretKey: wrongKey,
+          token: TOKEN,
+          source: 'configured',
+        },
+      });
+
+      const [outcome] = await sink.write([event], signal());
+
+      expect(outcome?.status).toBe('failed');
+      const message = outcome?.status === 'failed' ? outcome.error.message : '';
+      expect(message).toContain(`cos HEAD ${prefix}events/${event.key}.json answered 403`);
+      expect(message).toContain('access denied');
+      for (const hint of [
+        'SINK_COS_SECRET_ID',
+        'SINK_COS_SECRET_KEY',
+        'SINK_COS_SESSION_TOKEN',
+        `${standIn.bucket} under ${prefix}`,
+        'clock',
+      ]) {
+        expect(message).toContain(hint);
+      }
+      expect(message).not.toContain(wrongKey);
+      expect(message).not.toContain(TOKEN);
+    });
+
+  it("points a 403 under the run role's keys at the role's COS permission", async () => {
+    const sink = sinkWith({
+      credentials: {
+        secretId: standIn.secretId,
+        secretKey: standIn.secretKey,
+        source: 'run_role',
+      },
+    });
+
+    const [outcome] = await sink.write([concat(8)], signal());
+
+    const message = outcome?.status === 'failed' ? outcome.error.message : '';
+    expect(message).toMatch(/^cos HEAD .* answered 403 .*access denied/);
+    expect(message).toContain(`run role`);
+    expect(message).toContain(`${standIn.bucket} under ${prefix}`);
+    expect(message).not.toContain(standIn.secretKey);
+  });
+
   it('is refused with 403 when temporary keys come without their session token', async () => {
     const sink = sinkWith({
       credentials: {

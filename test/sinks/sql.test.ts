@@ -13,7 +13,7 @@ import { closeWarmParts, runOnce } from '../../lib/run';
 import { MysqlSink } from '../../lib/sinks/mysql';
 import { PostgresSink } from '../../lib/sinks/postgres';
 import { eventRecord } from '../../lib/sinks/record';
-import { MIGRATIONS } from '../../lib/sinks/sql/schema';
+import { MAX_OUTPUTS, MIGRATIONS } from '../../lib/sinks/sql/schema';
 import type { SqlSink } from '../../lib/sinks/sql/sql-sink';
 import { emulatorEnv, eventually, startEmulator } from '../support/emulator';
 import { SQL_SERVERS, readEventRecords, readParked, type SqlKind } from '../support/databases';
@@ -144,6 +144,93 @@ for (const kind of ['mysql', 'postgres'] as SqlKind[]) {
       expect(await readEventRecords(db, url)).toEqual([]);
     });
 
+    it('stores an event with 20,000 outputs in bounded statements, and its sibling', async () => {
+      const huge = concat(40, 20_000);
+      const events = [huge, concat(41)];
+
+      const outcomes = await sinkAt(url).write(events, signal());
+
+      expect(outcomes.map((o) => o.status)).toEqual(['stored', 'stored']);
+      const records = await readEventRecords(db, url);
+      expect(records.map((r) => r.key)).toEqual(events.map((e) => e.key).sort());
+      const stored = records.find((r) => r.key === huge.key);
+      expect(stored?.outputs).toHaveLength(20_000);
+      expect(stored).toEqual(eventRecord(huge));
+      const [last] = await db.query<{ top: number | string }>(
+        url,
+        'SELECT MAX(position) AS top FROM vod_outputs',
+      );
+      expect(Number(last?.top)).toBe(19_999);
+    });
+
+    it(`parks an event with more than ${MAX_OUTPUTS} outputs, naming the limit`, async () => {
+      const tooMany = concat(42, MAX_OUTPUTS + 1);
+      const events = [tooMany, concat(43)];
+
+      const outcomes = await sinkAt(url).write(events, signal());
+
+      expect(outcomes.map((o) => o.status)).toEqual(['parked', 'stored']);
+      const parked = await readParked(db, url);
+      expect(parked.map((p) => p.key)).toEqual([tooMany.key]);
+      expect(parked[0]?.reason).toBe(
+        `has ${MAX_OUTPUTS + 1} outputs; vod_outputs numbers at most ${MAX_OUTPUTS} per event`,
+      );
+      expect(await db.query(url, 'SELECT event_key FROM vod_outputs')).toHaveLength(2);
+    });
+
+    it('re-creates dropped tables on a warm sink and stores the batch that found them gone',
+      async () => {
+        const sink = sinkAt(url);
+        await sink.write([concat(50)], signal());
+        await db.query(url, 'DROP TABLE vod_events, vod_outputs, vod_parked');
+        const events = [concat(51), upload(52), parkable(53)];
+
+        const outcomes = await sink.write(events, signal());
+
+        expect(outcomes.map((o) => o.status)).toEqual(['stored', 'stored', 'parked']);
+        expect((await readEventRecords(db, url)).map((r) => r.key)).toEqual(
+          [events[0]!.key, events[1]!.key].sort(),
+        );
+        expect((await readParked(db, url)).map((r) => r.key)).toEqual([events[2]!.key]);
+      });
+
+    it('re-creates with npm run migrate tables dropped after their migration', async () => {
+      await sinkAt(url).migrate(signal());
+      await db.query(url, 'DROP TABLE vod_outputs');
+
+      const script = await runMigrateScript({ SINK: kind, [urlVar]: url });
+
+      expect(script.code).toBe(0);
+      expect(await tableNames(kind, url)).toEqual(
+        ['vod_drain_migrations', 'vod_events', 'vod_outputs', 'vod_parked'],
+      );
+    });
+
+    it('recovers on a warm sink when its database is dropped and created again', async () => {
+      const sink = sinkAt(url);
+      await sink.write([concat(60)], signal());
+      await db.resetDatabase(url);
+      const events = [concat(61), concat(62)];
+
+      // A warm run may lose one batch to the connection the reset broke; the next must store.
+      const runs: string[][] = [];
+      let pending = events;
+      for (let run = 0; run < 3 && pending.length > 0; run += 1) {
+        const outcomes = await sink.write(pending, signal());
+        runs.push(outcomes.map((o) => o.status));
+        expect(outcomes.every((o) => o.status !== 'failed' || o.error.details.retryable))
+          .toBe(true);
+        pending = pending.filter((_, i) => outcomes[i]?.status === 'failed');
+      }
+
+      expect(pending).toEqual([]);
+      expect(runs.length).toBeLessThanOrEqual(2);
+      expect(runs.flat().every((status) => status === 'stored' || status === 'failed')).toBe(true);
+      expect((await readEventRecords(db, url)).map((r) => r.key)).toEqual(
+        events.map((e) => e.key).sort(),
+      );
+    });
+
     it('gives up on a black-holed database by the write deadline and recovers after', async () => {
       const proxy = await TcpProxy.start(hostPort(url));
       const sink = sinkAt(proxy.via(url), { queryTimeoutMs: 3000, connectTimeoutMs: 3000 });
@@ -241,14 +328,11 @@ for (const kind of ['mysql', 'postgres'] as SqlKind[]) {
   });
 }
 
-function concat(n: number): VodEvent {
+/** A ConcatComplete with two outputs, or with `count` numbered ones. */
+function concat(n: number, count?: number): VodEvent {
   const taskId = `1400${String(n).padStart(6, '0')}-ConcatFile-sql`;
-  return buildEvent({
-    handle: `handle-${n}`,
-    subAppId: 1500000001,
-    type: 'ConcatComplete',
-    taskId,
-    outputs: [
+  const outputs = count === undefined
+    ? [
       {
         fileId: `5285890798${n}`,
         url: `http://x.vod2.myqcloud.com/${n}.m3u8`,
@@ -257,7 +341,20 @@ function concat(n: number): VodEvent {
         message: null,
       },
       { fileId: null, url: null, fileType: 'mp4', ok: false, message: 'no audio' },
-    ],
+    ]
+    : Array.from({ length: count }, (_, i) => ({
+      fileId: `5285890798${n}-${i}`,
+      url: `http://x.vod2.myqcloud.com/${n}/${i}.ts`,
+      fileType: 'ts',
+      ok: true,
+      message: null,
+    }));
+  return buildEvent({
+    handle: `handle-${n}`,
+    subAppId: 1500000001,
+    type: 'ConcatComplete',
+    taskId,
+    outputs,
     content: { TaskId: taskId, FileInfoSet: [], Note: `snowman \u2603 ${n}` },
   });
 }
@@ -270,6 +367,16 @@ function upload(n: number): VodEvent {
     type: 'NewFileUpload',
     fileId,
     content: { FileUploadEvent: { FileId: fileId } },
+  });
+}
+
+function parkable(n: number): VodEvent {
+  return buildEvent({
+    handle: `handle-${n}`,
+    subAppId: undefined,
+    type: 'ConcatComplete',
+    content: { broken: n },
+    problem: 'FileInfoSet is missing',
   });
 }
 

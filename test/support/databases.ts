@@ -16,6 +16,8 @@ export interface SqlServer {
   createDatabase(): Promise<string>;
   /** Drops a database this helper created (refuses any other name). */
   dropDatabase(url: string): Promise<void>;
+  /** Drops a database this helper created and creates it again, empty, under the same name. */
+  resetDatabase(url: string): Promise<void>;
   query<T = Record<string, unknown>>(url: string, sql: string, values?: unknown[]): Promise<T[]>;
 }
 
@@ -50,13 +52,23 @@ function server(kind: SqlKind, adminUrl: string): SqlServer {
       return url.toString();
     },
     async dropDatabase(url) {
-      const name = new URL(url).pathname.slice(1);
-      if (!OWN_DATABASE.test(name)) throw new Error(`refusing to drop ${name}: not ours`);
+      const name = ownName(url);
       const force = kind === 'postgres' ? ' WITH (FORCE)' : '';
       await run(adminUrl, `DROP DATABASE IF EXISTS ${name}${force}`);
     },
+    async resetDatabase(url) {
+      await this.dropDatabase(url);
+      await run(adminUrl, `CREATE DATABASE ${ownName(url)}`);
+    },
     query: (url, sql, values) => run(url, sql, values) as never,
   };
+}
+
+/** The database name of a URL this helper made; throws for any other, so we never drop it. */
+function ownName(url: string): string {
+  const name = new URL(url).pathname.slice(1);
+  if (!OWN_DATABASE.test(name)) throw new Error(`refusing to drop ${name}: not ours`);
+  return name;
 }
 
 async function pgQuery(url: string, sql: string, values: unknown[] = []): Promise<unknown[]> {

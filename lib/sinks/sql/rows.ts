@@ -3,6 +3,14 @@
 
 import type { VodEvent } from '../../events/event';
 import { eventRecord } from '../record';
+import { MAX_OUTPUTS } from './schema';
+
+/**
+ * Output rows per INSERT. PostgreSQL takes at most 65,535 bind parameters per statement and an
+ * output row has 8, so one statement for a long output list fails; 1,000 rows (8,000
+ * parameters, well under a MySQL packet) keep every statement small and the round trips few.
+ */
+export const OUTPUT_ROWS_PER_STATEMENT = 1000;
 
 export interface EventRow {
   key: string;
@@ -50,6 +58,22 @@ export function outputRows(event: VodEvent): OutputRow[] {
     ok: file.ok,
     message: file.message,
   }));
+}
+
+/** Why the event's outputs cannot be stored as rows, or undefined when they can. */
+export function outputsProblem(event: VodEvent): string | undefined {
+  if (event.outputs.length <= MAX_OUTPUTS) return undefined;
+  const count = event.outputs.length;
+  return `has ${count} outputs; vod_outputs numbers at most ${MAX_OUTPUTS} per event`;
+}
+
+/** The rows in runs of at most `size`, in order. */
+export function inChunks<T>(rows: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < rows.length; start += size) {
+    chunks.push(rows.slice(start, start + size));
+  }
+  return chunks;
 }
 
 export function parkedRow(event: VodEvent, reason: string): ParkedRow {

@@ -1,5 +1,5 @@
 // The SQL sinks' schema, as numbered migrations per dialect. A migration is applied once, in
-// order, under a lock (lib/sinks/sql/migrate-*.ts); add new ones at the end, never edit one.
+// order, under a lock (lib/sinks/mysql.ts, postgres.ts); add new ones at the end, never edit one.
 //
 //   vod_events   one row per event key: the facts, first and last delivery, delivery count, and
 //                the event content as received
@@ -94,3 +94,11 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
 ];
+
+/**
+ * The most outputs one event may have: vod_outputs.position is a SMALLINT, so positions run
+ * 0..32,767. An event with more is parked with the count, never cut short. Widening position
+ * to integer would lift the limit, but it rewrites vod_outputs under a table lock, longer than
+ * a write's deadline allows on a large table; no real VOD task comes near the limit.
+ */
+export const MAX_OUTPUTS = 32_768;

@@ -5,6 +5,7 @@ import type { VodEvent } from '../../events/event';
 import { SinkError, isAbort, toError } from '../../errors';
 import { raceAbort } from '../../retry';
 import type { Sink, WriteOutcome } from '../sink';
+import { outputsProblem } from './rows';
 
 /**
  * What a database error means for the write.
@@ -15,16 +16,24 @@ import type { Sink, WriteOutcome } from '../sink';
  *   siblings go on.
  * - connection: the link or the server is gone, or time ran out; the rest of the batch fails
  *   at once and the connection is destroyed.
+ * - schema: a table is missing although this process migrated (the database was dropped and
+ *   created again, or the tables were dropped); the sink migrates again and retries the event.
  */
-export type ErrorClass = 'rejected' | 'event' | 'connection';
+export type ErrorClass = 'rejected' | 'event' | 'connection' | 'schema';
+
+/**
+ * pending: the migrations not yet recorded. all: every statement again, in order (each is safe
+ * to repeat), for tables that are gone while the record of their migration is still there.
+ */
+export type MigrateMode = 'pending' | 'all';
 
 /** One pooled connection, checked out for one batch. */
 export interface SqlConnection {
   /**
-   * Applies the pending migrations under a lock; safe when another run does the same.
-   * Resolves with the versions this call applied (none when another run got there first).
+   * Applies the migrations under a lock; safe when another run does the same. Resolves with
+   * the versions this call recorded (none when another run got there first).
    */
-  migrate(): Promise<number[]>;
+  migrate(mode: MigrateMode): Promise<number[]>;
   /** Upserts the event and, when new, its output rows, in one transaction. */
   storeEvent(event: VodEvent): Promise<'stored' | 'duplicate'>;
   /** Upserts the event into the parked table with the reason. */
@@ -54,6 +63,8 @@ export class SqlSink implements Sink {
   readonly kind: string;
   /** Set once the schema is known current; a failed attempt is retried by the next batch. */
   private migrated: Promise<unknown> | undefined;
+  /** A table was found missing: the next migration runs every statement again. */
+  private stale = false;
 
   constructor(private readonly driver: SqlDriver) {
     this.kind = driver.kind;
@@ -81,6 +92,7 @@ export class SqlSink implements Sink {
     }
 
     const outcomes: WriteOutcome[] = [];
+    const batch = { remigrated: false };
     let broken: SinkError | undefined;
     for (const event of events) {
       if (broken) {
@@ -88,7 +100,7 @@ export class SqlSink implements Sink {
         continue;
       }
       try {
-        outcomes.push(await this.writeOne(connection, event, signal));
+        outcomes.push(await this.writeOneRemigrating(connection, event, signal, batch));
       } catch (thrown) {
         broken = this.unavailable(thrown);
         outcomes.push(this.failed(event, broken));
@@ -104,11 +116,14 @@ export class SqlSink implements Sink {
     return this.driver.end();
   }
 
-  /** Migrations for `npm run migrate`: the same path a first write takes. */
+  /**
+   * Migrations for `npm run migrate`: the statements a first write runs, all of them, so the
+   * command also re-creates tables dropped after their migration was recorded.
+   */
   async migrate(signal: AbortSignal): Promise<number[]> {
     const connection = await this.connect(signal);
     try {
-      const applied = await raceAbort(connection.migrate(), signal);
+      const applied = await raceAbort(connection.migrate('all'), signal);
       connection.release();
       return applied;
     } catch (thrown) {
@@ -118,8 +133,32 @@ export class SqlSink implements Sink {
   }
 
   /**
+   * Writes one event; when its tables are gone, migrates again and retries it, once a batch.
+   *
+   * Retrying at once, not leaving it to the next batch, stores the batch that found the tables
+   * gone instead of sending all of it back for a 30 s redelivery. Once a batch bounds the cost
+   * when migrating does not bring the table back (a role that cannot see it): the second miss
+   * fails the rest of the batch, and the next batch tries again.
+   */
+  private async writeOneRemigrating(
+    connection: SqlConnection,
+    event: VodEvent,
+    signal: AbortSignal,
+    batch: { remigrated: boolean },
+  ): Promise<WriteOutcome> {
+    try {
+      return await this.writeOne(connection, event, signal);
+    } catch (thrown) {
+      if (batch.remigrated || this.classify(thrown) !== 'schema') throw thrown;
+      batch.remigrated = true;
+      await raceAbort(this.migrateOnce(connection), signal);
+      return this.writeOne(connection, event, signal);
+    }
+  }
+
+  /**
    * Writes one event; resolves with its outcome, or throws when the connection is no longer
-   * usable (the caller then fails the rest of the batch).
+   * usable or the tables are gone (the caller then fails the rest of the batch).
    */
   private async writeOne(
     connection: SqlConnection,
@@ -127,14 +166,16 @@ export class SqlSink implements Sink {
     signal: AbortSignal,
   ): Promise<WriteOutcome> {
     try {
-      if (event.problem !== undefined) {
-        await raceAbort(connection.parkEvent(event, event.problem), signal);
+      const problem = event.problem ?? outputsProblem(event);
+      if (problem !== undefined) {
+        await raceAbort(connection.parkEvent(event, problem), signal);
         return { status: 'parked' };
       }
       return { status: await raceAbort(connection.storeEvent(event), signal) };
     } catch (thrown) {
-      const kind = isAbort(thrown) ? 'connection' : this.driver.classify(thrown);
+      const kind = this.classify(thrown);
       if (kind === 'connection') throw thrown;
+      if (kind === 'schema') throw this.forgetMigrations(thrown);
       if (kind === 'rejected' && event.problem === undefined) {
         return this.parkRejected(connection, event, thrown, signal);
       }
@@ -155,8 +196,9 @@ export class SqlSink implements Sink {
       await raceAbort(connection.parkEvent(event, reason), signal);
       return { status: 'parked' };
     } catch (parkThrown) {
-      if (isAbort(parkThrown)) throw parkThrown;
-      if (this.driver.classify(parkThrown) === 'connection') throw parkThrown;
+      const kind = this.classify(parkThrown);
+      if (kind === 'connection') throw parkThrown;
+      if (kind === 'schema') throw this.forgetMigrations(parkThrown);
       return this.failed(event, this.eventError(event, parkThrown));
     }
   }
@@ -171,11 +213,31 @@ export class SqlSink implements Sink {
   }
 
   private migrateOnce(connection: SqlConnection): Promise<unknown> {
-    this.migrated ??= connection.migrate().catch((thrown: unknown) => {
-      this.migrated = undefined;
-      throw thrown;
-    });
+    this.migrated ??= connection.migrate(this.stale ? 'all' : 'pending').then(
+      () => {
+        this.stale = false;
+      },
+      (thrown: unknown) => {
+        this.migrated = undefined;
+        throw thrown;
+      },
+    );
     return this.migrated;
+  }
+
+  /**
+   * The schema this process migrated is gone: the next migration, by this batch or the next,
+   * runs every statement again. A warm instance would otherwise trust its cached state and
+   * fail every event until it is frozen for good. Returns what it was given, to be thrown.
+   */
+  private forgetMigrations(thrown: unknown): unknown {
+    this.migrated = undefined;
+    this.stale = true;
+    return thrown;
+  }
+
+  private classify(thrown: unknown): ErrorClass {
+    return isAbort(thrown) ? 'connection' : this.driver.classify(thrown);
   }
 
   private unavailable(thrown: unknown): SinkError {
