@@ -205,7 +205,7 @@ for (const makeSink of SINK_CASES) {
           expect(records.map((r) => JSON.stringify(r.content)).join()).toMatch(/FINISH/);
         });
 
-        it('writes an event delivered twice in one batch once and confirms both copies', async () => {
+        it('writes an event twice in one batch once and confirms both copies', async () => {
           const fact = concatFact(700);
           seed([fact, fact, concatFact(701)]);
 

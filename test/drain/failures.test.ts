@@ -133,7 +133,7 @@ describe('a run against a failing VOD', () => {
     },
   );
 
-  it('scrubs a secret a server echoes from the thrown error, the summary and the logs', async () => {
+  it('scrubs an echoed secret from the thrown error, the summary and the logs', async () => {
     const token = 'Tok+en/with=special&chars 42';
     const secretKey = emulatorEnv(emulator).VOD_SECRET_KEY as string;
     const echoed = `key ${secretKey} or token ${encodeURIComponent(token)} refused`;

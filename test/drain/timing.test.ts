@@ -64,7 +64,7 @@ describe('run timing', () => {
     );
 
     expect(summary).toMatchObject({ pulls: 0, pulled: 0, stopReason: 'too_short' });
-    expect(summary.stopDetail).toMatch(/time limit 4000 ms leaves no room for one cycle of 10000 ms/);
+    expect(summary.stopDetail).toMatch(/4000 ms leaves no room for one cycle of 10000 ms/);
     expect(emulator.calls.PullEvents ?? 0).toBe(0);
   });
 
