@@ -17,7 +17,8 @@ const USAGE = `usage: npm run vod-drain -- run [--dry-run] [--settings PATH] [--
                     already set in the environment win over the file
   --time-limit-ms   how long the run may take (default: DRAIN_TIME_LIMIT_MS, 50 s)
 
-exit: 0 done, 1 not run or stopped (configuration, credentials), 2 some writes failed`;
+exit: 0 done, 1 not run or stopped (configuration, credentials, VOD or sink unavailable,
+      time limit too short), 2 some events were not stored or not confirmed`;
 
 /** Exit codes, so a script or a person can tell "fix the setup" from "look at the sink". */
 const EXIT = { done: 0, stopped: 1, writesFailed: 2, usage: 64 } as const;
@@ -87,8 +88,10 @@ async function main(argv: string[]): Promise<number> {
     request_id: `manual-${randomUUID()}`,
     ...(options.timeLimitMs === undefined ? {} : { time_limit_in_ms: options.timeLimitMs }),
   };
-  console.error(`vod-drain: ${options.dryRun ? 'dry run' : 'run'} ${context.request_id}`
-    + `${settings ? ` with settings from ${settings}` : ''}`);
+  console.error(
+    `vod-drain: ${options.dryRun ? 'dry run' : 'run'} ${context.request_id}` +
+      `${settings ? ` with settings from ${settings}` : ''}`,
+  );
 
   let summary: RunSummary;
   try {
@@ -100,7 +103,20 @@ async function main(argv: string[]): Promise<number> {
   }
 
   console.log(JSON.stringify(summary, null, 2));
-  return summary.failed > 0 ? EXIT.writesFailed : EXIT.done;
+  return exitCodeOf(summary);
+}
+
+/** Runs that gave up or could not start a cycle count as stopped: a person must look. */
+const GAVE_UP: readonly RunSummary['stopReason'][] = [
+  'vod_unavailable',
+  'sink_unavailable',
+  'too_short',
+];
+
+function exitCodeOf(summary: RunSummary): number {
+  if (GAVE_UP.includes(summary.stopReason)) return EXIT.stopped;
+  const unfinished = summary.failed + summary.skipped + summary.confirmFailed;
+  return unfinished > 0 ? EXIT.writesFailed : EXIT.done;
 }
 
 /** Says why the run did not happen or stopped; the details are in the log lines above. */

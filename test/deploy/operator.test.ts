@@ -213,6 +213,24 @@ describe('npm run vod-drain -- run', () => {
     expect(outcome.stdout + outcome.stderr).not.toContain('wrong-secret-key-9876543210');
   });
 
+  it('exits 1 when it gives up on an unreachable VOD, so a script can tell', async () => {
+    const closed = await queue.close().then(() => queue.url);
+    writeFileSync(join(dir, '.env'), [
+      `VOD_ENDPOINT=${closed}`,
+      `VOD_SECRET_ID=${SECRET_ID}`,
+      `VOD_SECRET_KEY=${SECRET_KEY}`,
+      `SINK_FS_DIR=${sinkDir}`,
+    ].join('\n'));
+
+    const outcome = await runCommand(dir, ['run']);
+
+    expect(outcome.code).toBe(1);
+    expect(summaryOf(outcome.stdout)).toMatchObject({
+      stopReason: 'vod_unavailable',
+      pullErrors: 5,
+    });
+  });
+
   it('refuses a missing --settings file instead of running without settings', async () => {
     const outcome = await runCommand(dir, ['run', '--settings', 'absent.env']);
 
