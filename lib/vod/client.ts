@@ -1,6 +1,7 @@
 // What the drain needs from VOD, whichever dialect speaks to it.
 
 import type { PulledBatch } from '../events/event';
+import { VodError } from '../errors';
 
 export interface PullRequest {
   subAppId: number | undefined;
@@ -30,4 +31,13 @@ export interface VodClient {
   confirm(request: ConfirmRequest): Promise<ConfirmResult>;
   /** Approximate number of events waiting (about 5 s behind), when the dialect can tell. */
   countWaiting?(subAppId: number | undefined, signal?: AbortSignal): Promise<number>;
+}
+
+/**
+ * The error for a pull that got no reply before VOD_PULL_TIMEOUT_MS: retried like any transient
+ * failure, but named after the setting, which is what a person would change.
+ */
+export function pullTimedOut(action: string, timeoutMs: number, cause: unknown): VodError {
+  const message = `${action} got no reply within VOD_PULL_TIMEOUT_MS (${timeoutMs} ms)`;
+  return new VodError('transient', message, { action, cause });
 }

@@ -165,4 +165,17 @@ describe('a run against a failing VOD', () => {
     expect(lines.map((line) => line.event)).toEqual(['run_summary']);
     expect(lines[0]).toMatchObject({ level: 'info', stopReason: 'drained' });
   });
+
+  it('names VOD_PULL_TIMEOUT_MS when a pull gets no reply in time, and tries again', async () => {
+    emulator.seed([freshFact()]);
+    emulator.arm([{ fault: 'delay', action: 'PullEvents', delayMs: 5600 }]);
+
+    const summary = await run({ VOD_PULL_TIMEOUT_MS: '5100' });
+
+    const failure = logs.map((line) => JSON.parse(line)).find((l) => l.event === 'pull_failed');
+    expect(failure?.error.message).toBe(
+      'PullEvents got no reply within VOD_PULL_TIMEOUT_MS (5100 ms)',
+    );
+    expect(summary).toMatchObject({ pullErrors: 1, stored: 1, confirmed: 1 });
+  });
 });

@@ -231,7 +231,7 @@ describe('v2 client', () => {
     const error = await failureOf(client.pull({ subAppId: undefined }));
 
     expect(error.kind).toBe('transient');
-    expect(error.message).toContain('in time');
+    expect(error.message).toContain('no reply within VOD_PULL_TIMEOUT_MS (300 ms)');
     expect(Date.now() - startedAt).toBeLessThan(1500);
   });
 

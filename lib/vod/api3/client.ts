@@ -8,7 +8,13 @@ import { z } from 'zod';
 import type { VodConfig } from '../../config';
 import type { PulledBatch } from '../../events/event';
 import { VodError } from '../../errors';
-import type { ConfirmRequest, ConfirmResult, PullRequest, VodClient } from '../client';
+import {
+  pullTimedOut,
+  type ConfirmRequest,
+  type ConfirmResult,
+  type PullRequest,
+  type VodClient,
+} from '../client';
 import { anySignal } from '../../retry';
 import { confirmHandles } from '../confirm';
 import { classifyApi3Error } from './errors';
@@ -59,6 +65,7 @@ export class Api3Client implements VodClient {
     ).catch((error: VodError) => {
       // Some clients read ResourceNotFound on a pull as "no events"; so do we.
       if (error.code === 'ResourceNotFound') return { EventSet: [] };
+      if (timeout.aborted) throw pullTimedOut('PullEvents', this.config.pullTimeoutMs, error);
       throw error;
     });
 

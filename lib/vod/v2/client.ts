@@ -6,7 +6,13 @@ import { z } from 'zod';
 import type { VodConfig } from '../../config';
 import type { PulledBatch } from '../../events/event';
 import { anySignal } from '../../retry';
-import type { ConfirmRequest, ConfirmResult, PullRequest, VodClient } from '../client';
+import {
+  pullTimedOut,
+  type ConfirmRequest,
+  type ConfirmResult,
+  type PullRequest,
+  type VodClient,
+} from '../client';
 import { confirmHandles } from '../confirm';
 import { codeError, malformedError, transportError } from './errors';
 import { signRequest, type Params } from './sign';
@@ -33,7 +39,13 @@ const RETRY = {
 
 /** The part of every reply we rely on before reading the rest. */
 const Status = z.object({
-  code: z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]),
+  code: z.union([
+    z.number().int(),
+    z
+      .string()
+      .regex(/^-?\d+$/)
+      .transform(Number),
+  ]),
   message: z.string().nullish(),
   codeDesc: z.string().nullish(),
 });
@@ -59,9 +71,13 @@ export class V2Client implements VodClient {
 
   async pull({ subAppId, signal }: PullRequest): Promise<PulledBatch> {
     const action = this.config.v2.actions.pull;
+    const { pullTimeoutMs } = this.config;
+    const timeout = AbortSignal.timeout(pullTimeoutMs);
     const reply = await this.call(action, 'pull', withSubApp({}, subAppId), {
-      timeoutMs: this.config.pullTimeoutMs,
-      signal,
+      timeoutMs: pullTimeoutMs,
+      signal: anySignal(signal, timeout),
+    }).catch((error: unknown) => {
+      throw timeout.aborted ? pullTimedOut(action, pullTimeoutMs, error) : error;
     });
     if (reply === 'empty') return { events: [], unconfirmable: [], requestId: undefined };
 
