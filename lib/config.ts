@@ -236,8 +236,8 @@ export const VARIABLES = {
   ),
   DRAIN_STOP_WHEN: variable(
     z.enum(['empty', 'deadline'], { error: 'must be empty or deadline' }).default('empty'),
-    'empty: stop after the first empty pull (cheap idle runs). deadline: keep pulling until ' +
-      'the time limit (lower latency, billed for the whole run).',
+    'empty: stop after the first empty pull (cheap idle runs). deadline: keep pulling while ' +
+      'a whole cycle fits before the time limit (lower latency, billed for the whole run).',
     'empty',
   ),
   DRAIN_PULLERS: variable(

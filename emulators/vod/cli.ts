@@ -32,7 +32,10 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({
     event: 'emulator_listening',
     url: emulator.url,
+    // The emulator's own local key pair, not a credential of any account: printed whole so a
+    // hand run can be aimed at it (README, "Running it locally").
     secretId: EMULATOR_CREDENTIALS.secretId,
+    secretKey: EMULATOR_CREDENTIALS.secretKey,
     seeded: emulator.state().waiting,
   }));
   const stop = () => void emulator.close().then(() => process.exit(0));
