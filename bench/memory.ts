@@ -86,6 +86,8 @@ async function drainPeak(
   return { label, maxRssMb: peakOf(stderr) };
 }
 
+const BASE_URL = 'http://1400155958.vod2.myqcloud.com/d8a1c2f3vodtransgzp1400155958';
+
 /** Events of the sizes the service sends: concatenations with two outputs and long URLs. */
 function realisticEvents(count: number): SeedEvent[] {
   return Array.from({ length: count }, (_, n) => {
@@ -94,7 +96,7 @@ function realisticEvents(count: number): SeedEvent[] {
       ErrCode: 0,
       Message: '',
       FileId: `52858907989${String(n * 2 + i).padStart(8, '0')}`,
-      FileUrl: `http://1400155958.vod2.myqcloud.com/d8a1c2f3vodtransgzp1400155958/${taskId}/f${i}.${type}`,
+      FileUrl: `${BASE_URL}/${taskId}/f${i}.${type}`,
       FileType: type,
     });
     return {
@@ -122,7 +124,9 @@ async function report(peaks: Peak[]): Promise<void> {
     const ratio = floor ? (peak.maxRssMb / floor.maxRssMb).toFixed(2) : '-';
     console.log(`  ${peak.label.padEnd(36)} ${peak.maxRssMb.toFixed(1).padStart(7)}  x${ratio}`);
   }
-  console.log(`smallest SCF size with ${HEADROOM}x headroom over ${worst.toFixed(1)} MB: ${needed} MB`);
+  console.log(
+    `smallest SCF size with ${HEADROOM}x headroom over ${worst.toFixed(1)} MB: ${needed} MB`,
+  );
   console.log(`serverless.yml memorySize: ${configured} MB`);
 
   if (needed === undefined || configured < needed) {
