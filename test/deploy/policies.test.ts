@@ -26,6 +26,9 @@ function policy(name: string): Statement[] {
 const actions = (statements: Statement[]) => statements.flatMap((s) => s.action)
   .map((a) => a.replace(/^name\//, ''));
 
+/** The CAM action each HTTP method of the COS sink needs. */
+const COS_ACTION_OF: Record<string, string> = { HEAD: 'cos:HeadObject', PUT: 'cos:PutObject' };
+
 /** Every SCF action the deploy component calls, read from its source. */
 function actionsCalled(): string[] {
   const dir = join(ROOT, 'deploy/component');
@@ -55,6 +58,7 @@ describe('the CAM policies', () => {
     const statements = policy('run-role.json');
 
     expect(actions(statements).sort()).toEqual([
+      'cos:HeadObject',
       'cos:PutObject',
       'vod:ConfirmEvents',
       'vod:DescribeEventsState',
@@ -63,6 +67,16 @@ describe('the CAM policies', () => {
     const cos = statements.find((s) => s.action.some((a) => a.includes('cos:')));
     expect(cos?.resource)
       .toEqual(['qcs::cos:<COS_REGION>:uid/<APPID>:<BUCKET>-<APPID>/<PREFIX>*']);
+  });
+
+  it('let the run role make every COS request the sink sends', () => {
+    const source = readFileSync(resolve(ROOT, 'lib/sinks/cos.ts'), 'utf8');
+    const methods = new Set([...source.matchAll(/this\.send\('([A-Z]+)'/g)].map((m) => m[1]));
+    const needed = [...methods].map((method) => COS_ACTION_OF[method as string]);
+
+    expect(methods.size).toBeGreaterThan(0);
+    expect(needed).not.toContain(undefined);
+    for (const action of needed) expect(actions(policy('run-role.json'))).toContain(action);
   });
 
   it('use no wildcard action and allow only', () => {
