@@ -46,23 +46,45 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
 }
 
+/** A run of this many characters of a secret counts as the secret (a truncated echo). */
+const PREFIX_MATCH = 8;
+
 /**
- * Replaces every occurrence of each secret, also as it reads escaped in JSON and encoded in a
- * URL or a form body (a server may echo a request back in its error).
+ * Replaces each secret wherever it appears: whole or cut short (a server quoting the first
+ * characters of a token), and as it reads escaped in JSON, HTML, a URL or a form body.
  */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     if (secret.length < 4) continue;
-    const forms = new Set([
-      secret,
-      JSON.stringify(secret).slice(1, -1),
-      encodeURIComponent(secret),
-      new URLSearchParams({ s: secret }).toString().slice(2),
-    ]);
-    for (const form of forms) out = out.split(form).join('***');
+    for (const form of encodings(secret)) out = scrub(out, form);
   }
   return out;
+}
+
+function encodings(secret: string): Set<string> {
+  const html = secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return new Set([
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    html.replace(/"/g, '&quot;'),
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+  ]);
+}
+
+/** Replaces every place where `form`, or a prefix of it PREFIX_MATCH long or longer, stands. */
+function scrub(text: string, form: string): string {
+  const probe = form.slice(0, Math.min(PREFIX_MATCH, form.length));
+  let out = '';
+  let from = 0;
+  for (let at = text.indexOf(probe); at >= 0; at = text.indexOf(probe, from)) {
+    let length = probe.length;
+    while (length < form.length && text[at + length] === form[length]) length += 1;
+    out += `${text.slice(from, at)}***`;
+    from = at + length;
+  }
+  return out + text.slice(from);
 }
 
 /** Errors print as name, message, code and cause chain: never a stack at info level. */

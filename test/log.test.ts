@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { VodError } from '../lib/errors';
-import { createLogger } from '../lib/log';
+import { createLogger, redact } from '../lib/log';
 
 describe('logger', () => {
   it('writes one JSON object per line with the event name and fields', () => {
@@ -44,5 +44,27 @@ describe('logger', () => {
     log.warn('loud');
 
     expect(lines.map((l) => JSON.parse(l).event)).toEqual(['loud']);
+  });
+
+  it('scrubs a secret quoted cut short, or escaped for HTML, JSON or a URL', () => {
+    const secret = 'tok/en+with=chars&more%41TTTTTTTTTTTTTTTTTTTTTTT';
+    const echoes = [
+      `Token ${secret.slice(0, 20)}... invalid`,
+      `<p>key ${secret.replace(/&/g, '&amp;')}</p>`,
+      `url ?Token=${encodeURIComponent(secret)}`,
+      `form Token=${new URLSearchParams({ s: secret }).toString().slice(2)}`,
+    ];
+
+    const scrubbed = echoes.map((echo) => redact(echo, [secret]));
+
+    expect(scrubbed.join('\n')).not.toContain(secret.slice(0, 8));
+    expect(scrubbed.join('\n')).not.toContain(encodeURIComponent(secret).slice(0, 8));
+    expect(scrubbed[0]).toBe('Token ***... invalid');
+  });
+
+  it('leaves text that shares fewer than eight characters with a secret alone', () => {
+    expect(redact('the token abcdefg is fine', ['abcdefgh-secret'])).toBe(
+      'the token abcdefg is fine',
+    );
   });
 });

@@ -162,7 +162,10 @@ class Drain {
         ? backoff(1000, 5000)(this.pullFailures)
         : backoff(200, 2000)(this.pullFailures);
     if (!this.budget.canWait(Date.now(), waitMs)) {
-      this.summary.stop('deadline', 'no time left to retry the pull');
+      // The run ends because VOD kept failing, not because work was left: say so, or a hung
+      // endpoint would read as a backlog.
+      const detail = `${this.pullFailures} pull(s) failed in a row and no time is left to retry`;
+      this.summary.stop('vod_unavailable', `${detail}: ${error.message}`);
       return;
     }
     await sleep(waitMs);

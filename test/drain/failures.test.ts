@@ -178,4 +178,19 @@ describe('a run against a failing VOD', () => {
     );
     expect(summary).toMatchObject({ pullErrors: 1, stored: 1, confirmed: 1 });
   });
+
+  it('calls a VOD that accepts but never answers unavailable, not a backlog', async () => {
+    emulator.arm([{ fault: 'delay', action: 'PullEvents', delayMs: 20_000, times: 5 }]);
+
+    const summary = await runOnce(
+      { ...env, VOD_PULL_TIMEOUT_MS: '5100' },
+      { request_id: 'hung', time_limit_in_ms: 18_000 },
+      { write: () => {} },
+    );
+
+    expect(summary.stopReason).toBe('vod_unavailable');
+    expect(summary.stopDetail).toMatch(/no time is left to retry: .*VOD_PULL_TIMEOUT_MS/);
+    expect(summary.pullErrors).toBeGreaterThanOrEqual(1);
+    expect(summary.durationMs).toBeLessThan(18_000);
+  });
 });
