@@ -2,6 +2,8 @@
 // oversized environment fails the deploy here, with the property named, not halfway through.
 
 import { z } from 'zod';
+import { loadConfig } from '../../lib/config';
+import { ConfigError } from '../../lib/errors';
 
 /** SCF keeps these prefixes for its own variables and refuses functions that use them. */
 export const RESERVED_ENV_PREFIXES = ['SCF_', 'QCLOUD_', 'TENCENTCLOUD_'] as const;
@@ -84,6 +86,8 @@ export function environmentProblems(vars: Record<string, string>): PropsProblem[
     }
   }
 
+  problems.push(...functionConfigProblems(vars));
+
   const bytes = environmentBytes(vars);
   if (bytes > ENV_LIMIT_BYTES) {
     problems.push({
@@ -92,6 +96,27 @@ export function environmentProblems(vars: Record<string, string>): PropsProblem[
     });
   }
   return problems;
+}
+
+/**
+ * The function reads its settings at every run and refuses bad ones: a deploy that SCF accepts
+ * but the function cannot start under would fail every minute. So the settings are read here
+ * exactly as the function will read them on SCF, with a run role's keys present.
+ */
+function functionConfigProblems(vars: Record<string, string>): PropsProblem[] {
+  const onScf = { ...vars, TENCENTCLOUD_RUNENV: 'SCF' };
+  const role = { TENCENTCLOUD_SECRETID: 'run-role', TENCENTCLOUD_SECRETKEY: 'run-role' };
+  const withRole = { ...onScf, ...role };
+  try {
+    loadConfig(withRole);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems.map(({ variable, problem, example }) => ({
+      property: `environment.${variable}`,
+      problem: example === undefined ? problem : `${problem} (example: ${example})`,
+    }));
+  }
 }
 
 export function environmentBytes(vars: Record<string, string>): number {

@@ -52,7 +52,12 @@ function props(overrides: Record<string, unknown> = {}) {
     code: bundle,
     timeout: 50,
     memorySize: 128,
-    environment: { LOG_LEVEL: 'info' },
+    environment: {
+      LOG_LEVEL: 'info',
+      SINK: 'cos',
+      SINK_COS_BUCKET: 'vod-events-1250000000',
+      SINK_COS_REGION: 'ap-guangzhou',
+    },
     trigger: { name: 'every-minute', cron: '0 */1 * * * * *' },
     ...overrides,
   });
@@ -137,6 +142,20 @@ describe('the deploy component', () => {
 
     expect(error.code).toBe('invalid_props');
     expect(error.message).toContain('environment.TENCENTCLOUD_SECRETID');
+    expect(scf.state().stats.calls).toEqual({});
+  });
+
+  it.each([
+    [{ LOG_LEVEL: 'info' }, 'environment.SINK: the fs sink is refused on SCF'],
+    [{ VOD_PULL_TIMEOUT_MS: '4000' }, 'environment.VOD_PULL_TIMEOUT_MS: must be more than 5000'],
+  ])('refuses settings the function itself would refuse on SCF: %j', async (environment, said) => {
+    const scf = await standIn();
+    const component = new VodDrainComponent({ writeLine: () => undefined });
+
+    const error = await rejection(component.deploy(inputs({ ...props(), environment })));
+
+    expect(error.code).toBe('invalid_props');
+    expect(error.message).toContain(said);
     expect(scf.state().stats.calls).toEqual({});
   });
 
