@@ -800,13 +800,18 @@ function sinkSecrets(sink: SinkConfig): (string | undefined)[] {
       return [sink.credentials.secretKey, sink.credentials.token];
     case 'mysql':
     case 'postgres':
-      return [sink.url, urlPassword(sink.url)];
+      return urlPassword(sink.url);
   }
 }
 
-function urlPassword(url: string): string | undefined {
-  const password = new URL(url).password;
-  return password === '' ? undefined : decodeURIComponent(password);
+/**
+ * The secret in a database URL is its password, as written in the URL and decoded. Not the
+ * whole URL: the log scrubber also replaces a secret's first characters, and `postgres://`
+ * would then take every mention of postgres with it.
+ */
+function urlPassword(url: string): string[] {
+  const written = new URL(url).password;
+  return written === '' ? [] : [written, decodeURIComponent(written)];
 }
 
 function isString(value: unknown): value is string {

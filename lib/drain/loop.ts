@@ -7,6 +7,7 @@
 // window. Failures of single writes or confirms are counted, logged and left to redelivery;
 // only errors no retry can fix (credentials, configuration) stop the run.
 
+import { buildEvent } from '../events/build';
 import type { PulledBatch, VodEvent } from '../events/event';
 import { SinkError, VodError, toError } from '../errors';
 import type { Logger } from '../log';
@@ -115,14 +116,16 @@ class Drain {
     if (batch === undefined) return;
 
     this.receive(subAppId, batch);
-    if (batch.events.length === 0) {
+    const kept = keptCopies(subAppId, batch);
+    if (batch.events.length === 0 && kept.length === 0) {
       if (this.options.stopWhen === 'empty') this.lanes.retire(subAppId);
       return;
     }
 
     if (this.options.dryRun) return this.show(batch.events);
 
-    const outcomes = await this.write(batch.events);
+    const outcomes = await this.write([...batch.events, ...kept]);
+    this.reportKept(subAppId, kept, outcomes.slice(batch.events.length));
     await this.confirm(subAppId, batch.events, outcomes, pullSentAt);
   }
 
@@ -176,16 +179,22 @@ class Drain {
     this.summary.add('pulled', batch.events.length);
     for (const event of batch.events) this.summary.addType(event.key);
 
-    for (const item of batch.unconfirmable) {
-      this.summary.add('unconfirmable');
+    this.summary.add('unconfirmable', batch.unconfirmable.length);
+    this.log.debug('pulled', { subAppId, count: batch.events.length, requestId: batch.requestId });
+  }
+
+  /** One error line per reply item without a handle, saying whether its copy was kept. */
+  private reportKept(subAppId: SubAppId, kept: readonly VodEvent[], outcomes: WriteOutcome[]) {
+    kept.forEach((copy, i) => {
+      const status = outcomes[i]?.status;
       this.log.error('event_unconfirmable', {
         subAppId,
-        reason: item.reason,
-        requestId: batch.requestId,
+        key: copy.key,
+        reason: copy.problem,
+        kept: status === 'parked' || status === 'duplicate',
+        note: 'cannot be confirmed, comes back every 30 s; a copy is parked',
       });
-    }
-
-    this.log.debug('pulled', { subAppId, count: batch.events.length, requestId: batch.requestId });
+    });
   }
 
   /** Dry run: one line per event instead of a write; nothing is confirmed, so all come back. */
@@ -220,6 +229,7 @@ class Drain {
   }
 
   private count(event: VodEvent, outcome: WriteOutcome): void {
+    if (isKeptCopy(event)) return; // counted as unconfirmable when received
     switch (outcome.status) {
       case 'stored':
         return this.summary.add('stored');
@@ -310,6 +320,27 @@ class Drain {
       note: 'stored but not confirmed: these events will come back and be stored once',
     });
   }
+}
+
+/**
+ * Reply items without a usable handle, as events to park. They cannot be confirmed, so VOD
+ * sends them again every 30 s until it drops them after 4 days; parking a copy of each from
+ * its first sight means nothing is lost all the same. The empty handle marks them.
+ */
+function keptCopies(subAppId: SubAppId, batch: PulledBatch): VodEvent[] {
+  return batch.unconfirmable.map((item) =>
+    buildEvent({
+      handle: '',
+      subAppId,
+      type: 'Unconfirmable',
+      content: item.content,
+      problem: item.reason,
+    }),
+  );
+}
+
+function isKeptCopy(event: VodEvent): boolean {
+  return event.handle === '';
 }
 
 /** The first event of each key, and for every event the index of its key's first event. */

@@ -193,4 +193,21 @@ describe('a run against a failing VOD', () => {
     expect(summary.pullErrors).toBeGreaterThanOrEqual(1);
     expect(summary.durationMs).toBeLessThan(18_000);
   });
+
+  it('parks a copy of a reply item without a handle, and confirms its siblings', async () => {
+    const noHandle = {
+      api3: { EventHandle: null, EventType: 'NewFileUpload', FileUploadEvent: { FileId: '52851' } },
+    };
+    emulator.seed([freshFact(), noHandle]);
+
+    const summary = await run();
+
+    expect(summary).toMatchObject({ pulled: 1, stored: 1, confirmed: 1, unconfirmable: 1 });
+    const parked = await sink.parked();
+    const copy = parked.find((record) => record.key.startsWith('Unconfirmable/'));
+    expect(copy?.reason).toMatch(/EventHandle/);
+    expect(JSON.stringify(copy?.content)).toContain('52851');
+    const line = logs.map((l) => JSON.parse(l)).find((l) => l.event === 'event_unconfirmable');
+    expect(line).toMatchObject({ kept: true, key: copy?.key });
+  });
 });

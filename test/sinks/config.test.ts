@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { redact } from '../../lib/log';
 import { loadConfig, loadSinkConfig, type Config } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
 import { MysqlSink } from '../../lib/sinks/mysql';
@@ -96,11 +97,15 @@ describe('sink configuration', () => {
     expect(message).toMatch(/^SINK_COS_PREFIX: must be path segments/m);
   });
 
-  it('builds a postgres sink and puts its URL and password on the scrub list', () => {
+  it('builds a postgres sink and puts its password, not its whole URL, on the scrub list', () => {
     const config = loadConfig({ ...VOD, SINK: 'postgres', SINK_POSTGRES_URL: PG_URL });
+    const line = redact(`postgres unavailable at ${PG_URL}`, config.secrets);
 
     expect(config.sink).toMatchObject({ kind: 'postgres', url: PG_URL, poolSize: 2 });
-    expect(config.secrets).toEqual(expect.arrayContaining([PG_URL, 'pg-pass-w0rd']));
+    expect(config.secrets).toContain('pg-pass-w0rd');
+    expect(config.secrets).not.toContain(PG_URL);
+    expect(line).not.toContain('pg-pass-w0rd');
+    expect(line.startsWith('postgres unavailable at postgres://')).toBe(true);
   });
 
   it('never echoes a database URL in the message about it', () => {
