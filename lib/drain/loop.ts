@@ -240,7 +240,7 @@ class Drain {
         return this.log.warn('event_parked', {
           key: event.key,
           type: event.type,
-          reason: event.problem,
+          reason: outcome.reason ?? event.problem,
         });
       case 'failed':
         this.summary.add('failed');

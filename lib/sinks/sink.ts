@@ -15,7 +15,9 @@ import type { SinkError } from '../errors';
  * The first three are safe to confirm.
  */
 export type WriteOutcome =
-  | { status: 'stored' | 'duplicate' | 'parked' }
+  | { status: 'stored' | 'duplicate' }
+  /** `reason` is set when the sink itself decided to park (the event had no problem before). */
+  | { status: 'parked'; reason?: string }
   | { status: 'failed'; error: SinkError };
 
 export interface Sink {

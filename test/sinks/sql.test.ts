@@ -170,6 +170,7 @@ for (const kind of ['mysql', 'postgres'] as SqlKind[]) {
       const outcomes = await sinkAt(url).write(events, signal());
 
       expect(outcomes.map((o) => o.status)).toEqual(['parked', 'stored']);
+      expect(outcomes[0]).toMatchObject({ reason: expect.stringContaining('outputs') });
       const parked = await readParked(db, url);
       expect(parked.map((p) => p.key)).toEqual([tooMany.key]);
       expect(parked[0]?.reason).toBe(

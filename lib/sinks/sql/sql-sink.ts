@@ -169,7 +169,7 @@ export class SqlSink implements Sink {
       const problem = event.problem ?? outputsProblem(event);
       if (problem !== undefined) {
         await raceAbort(connection.parkEvent(event, problem), signal);
-        return { status: 'parked' };
+        return { status: 'parked', reason: problem };
       }
       return { status: await raceAbort(connection.storeEvent(event), signal) };
     } catch (thrown) {
@@ -194,7 +194,7 @@ export class SqlSink implements Sink {
       + toError(thrown).message.slice(0, 300);
     try {
       await raceAbort(connection.parkEvent(event, reason), signal);
-      return { status: 'parked' };
+      return { status: 'parked', reason };
     } catch (parkThrown) {
       const kind = this.classify(parkThrown);
       if (kind === 'connection') throw parkThrown;
