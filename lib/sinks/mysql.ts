@@ -14,15 +14,13 @@ import {
   type OutputRow,
 } from './sql/rows';
 import {
+  IDLE_CONNECTION_MS,
   SqlSink,
   type ErrorClass,
   type MigrateMode,
   type SqlConnection,
   type SqlDriver,
 } from './sql/sql-sink';
-
-/** Idle connections outlive the minute between timer runs, so warm runs skip the handshake. */
-const IDLE_MS = 120_000;
 
 // With ON DUPLICATE KEY UPDATE, MySQL reports 1 affected row for an insert and 2 for an update
 // that changed the row; the delivery count always changes, so 1 means a new event.
@@ -89,7 +87,7 @@ class MysqlDriver implements SqlDriver {
       uri: config.url,
       connectionLimit: config.poolSize,
       maxIdle: config.poolSize,
-      idleTimeout: IDLE_MS,
+      idleTimeout: IDLE_CONNECTION_MS,
       connectTimeout: config.connectTimeoutMs,
       enableKeepAlive: true,
       waitForConnections: true,

@@ -14,15 +14,13 @@ import {
   type OutputRow,
 } from './sql/rows';
 import {
+  IDLE_CONNECTION_MS,
   SqlSink,
   type ErrorClass,
   type MigrateMode,
   type SqlConnection,
   type SqlDriver,
 } from './sql/sql-sink';
-
-/** Idle connections outlive the minute between timer runs, so warm runs skip the handshake. */
-const IDLE_MS = 120_000;
 
 // `xmax = 0` holds only for a row version this statement inserted: it tells a new event from
 // a redelivery in the same round trip as the upsert.
@@ -76,7 +74,7 @@ class PostgresDriver implements SqlDriver {
       // Both ends bound a statement: the server cancels it, the client stops waiting.
       statement_timeout: config.queryTimeoutMs,
       query_timeout: config.queryTimeoutMs,
-      idleTimeoutMillis: IDLE_MS,
+      idleTimeoutMillis: IDLE_CONNECTION_MS,
       keepAlive: true,
       application_name: 'vod-drain',
     });

@@ -44,6 +44,9 @@ export interface SqlConnection {
   destroy(error: Error): void;
 }
 
+/** Idle connections outlive the minute between timer runs, so warm runs skip the handshake. */
+export const IDLE_CONNECTION_MS = 120_000;
+
 export interface SqlDriver {
   readonly kind: 'mysql' | 'postgres';
   connect(): Promise<SqlConnection>;
