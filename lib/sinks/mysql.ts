@@ -8,8 +8,10 @@ import { MIGRATIONS, MIGRATIONS_TABLE } from './sql/schema';
 import {
   OUTPUT_ROWS_PER_STATEMENT,
   eventRow,
+  OUTPUT_COLUMNS,
   inChunks,
   outputRows,
+  outputValues,
   parkedRow,
   type OutputRow,
 } from './sql/rows';
@@ -34,8 +36,6 @@ const UPSERT_PARKED = `
   VALUES (?, ?, ?, ?, ?)
   ON DUPLICATE KEY UPDATE
     last_seen_at = CURRENT_TIMESTAMP(3), deliveries = deliveries + 1, reason = VALUES(reason)`;
-
-const OUTPUT_COLUMNS = 'event_key, position, task_id, file_id, url, file_type, ok, message';
 
 /** SQLSTATE classes of refused values: 22 data exception, 23 integrity (CHECK of JSON_VALID). */
 const REJECTED_STATE = /^(22|23)/;
@@ -208,17 +208,9 @@ class MysqlConnection implements SqlConnection {
   /** Inserts the output rows in bounded statements, inside the caller's transaction. */
   private async insertOutputs(outputs: readonly OutputRow[]): Promise<void> {
     for (const chunk of inChunks(outputs, OUTPUT_ROWS_PER_STATEMENT)) {
-      const values = chunk.map((output) => [
-        output.key,
-        output.position,
-        output.taskId,
-        output.fileId,
-        output.url,
-        output.fileType,
-        output.ok,
-        output.message,
-      ]);
-      const tuples = values.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      const values = chunk.map(outputValues);
+      const slots = OUTPUT_COLUMNS.split(', ').map(() => '?');
+      const tuples = values.map(() => `(${slots.join(', ')})`).join(', ');
       const sql = `INSERT INTO vod_outputs (${OUTPUT_COLUMNS}) VALUES ${tuples}`;
       await this.query(sql, values.flat());
     }

@@ -8,8 +8,10 @@ import { MIGRATIONS, MIGRATIONS_TABLE } from './sql/schema';
 import {
   OUTPUT_ROWS_PER_STATEMENT,
   eventRow,
+  OUTPUT_COLUMNS,
   inChunks,
   outputRows,
+  outputValues,
   parkedRow,
   type OutputRow,
 } from './sql/rows';
@@ -36,8 +38,6 @@ const UPSERT_PARKED = `
   VALUES ($1, $2, $3, $4, $5)
   ON CONFLICT (event_key) DO UPDATE
     SET last_seen_at = now(), deliveries = vod_parked.deliveries + 1, reason = EXCLUDED.reason`;
-
-const OUTPUT_COLUMNS = 'event_key, position, task_id, file_id, url, file_type, ok, message';
 
 export class PostgresSink extends SqlSink {
   constructor(config: SqlSinkConfig) {
@@ -186,17 +186,8 @@ class PostgresConnection implements SqlConnection {
       const values: unknown[] = [];
       const tuples = chunk.map((output) => {
         const first = values.length;
-        values.push(
-          output.key,
-          output.position,
-          output.taskId,
-          output.fileId,
-          output.url,
-          output.fileType,
-          output.ok,
-          output.message,
-        );
-        const slots = Array.from({ length: 8 }, (_, i) => `$${first + i + 1}`);
+        values.push(...outputValues(output));
+        const slots = values.slice(first).map((_, i) => `$${first + i + 1}`);
         return `(${slots.join(', ')})`;
       });
       await this.client.query(

@@ -1,17 +1,13 @@
 // The sink settings: choosing cos, mysql or postgres by environment, naming the variable that is
 // wrong with an example, and keeping every secret out of messages and into the scrub list.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { redact } from '../../lib/log';
 import { loadConfig, loadSinkConfig, type Config } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
 import { MysqlSink } from '../../lib/sinks/mysql';
-import { SQL_SERVERS } from '../support/databases';
-
-const ROOT = resolve(__dirname, '../..');
+import { SQL_SERVERS, runMigrate } from '../support/databases';
 
 const VOD = { VOD_SECRET_ID: 'AKIDvodLOCALONLY', VOD_SECRET_KEY: 'vod-secret-key' };
 const PG_URL = 'postgres://vod:pg-pass-w0rd@127.0.0.1:5432/vod';
@@ -252,20 +248,6 @@ function problemsOfSink(env: Record<string, string>): string {
     throw error;
   }
   throw new Error('expected a ConfigError');
-}
-
-function runMigrate(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((done) => {
-    const child = spawn(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/migrate.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('exit', (code) => done({ code, out }));
-  });
 }
 
 function cosCredentials(config: Config) {

@@ -2,8 +2,6 @@
 // database: racing migrations, upserts, refused rows, and a database that dies mid-run (cut
 // by a proxy of our own, never by stopping the shared server).
 
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { VodEmulator } from '../../emulators/vod/server';
 import type { SqlSinkConfig } from '../../lib/config';
@@ -16,11 +14,16 @@ import { eventRecord } from '../../lib/sinks/record';
 import { MAX_OUTPUTS, MIGRATIONS } from '../../lib/sinks/sql/schema';
 import type { SqlSink } from '../../lib/sinks/sql/sql-sink';
 import { emulatorEnv, eventually, startEmulator } from '../support/emulator';
-import { SQL_SERVERS, readEventRecords, readParked, type SqlKind } from '../support/databases';
+import {
+  SQL_SERVERS,
+  readEventRecords,
+  readParked,
+  runMigrate,
+  type SqlKind,
+} from '../support/databases';
 import { expected, mixedFacts, seedOf } from '../support/facts';
 import { TcpProxy } from '../support/tcp-proxy';
 
-const ROOT = resolve(__dirname, '../..');
 const requireServices = process.env.VOD_DRAIN_REQUIRE_SERVICES === '1';
 
 for (const kind of ['mysql', 'postgres'] as SqlKind[]) {
@@ -65,7 +68,7 @@ for (const kind of ['mysql', 'postgres'] as SqlKind[]) {
       const [a, b, script] = await Promise.all([
         sinkAt(url).write(events, signal()),
         sinkAt(url).write(events, signal()),
-        runMigrateScript({ SINK: kind, [urlVar]: url }),
+        runMigrate({ SINK: kind, [urlVar]: url }),
       ]);
 
       expect(script.code).toBe(0);
@@ -199,7 +202,7 @@ for (const kind of ['mysql', 'postgres'] as SqlKind[]) {
       await sinkAt(url).migrate(signal());
       await db.query(url, 'DROP TABLE vod_outputs');
 
-      const script = await runMigrateScript({ SINK: kind, [urlVar]: url });
+      const script = await runMigrate({ SINK: kind, [urlVar]: url });
 
       expect(script.code).toBe(0);
       expect(await tableNames(kind, url)).toEqual(
@@ -401,20 +404,4 @@ async function tableNames(kind: SqlKind, url: string): Promise<string[]> {
     : 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()';
   const rows = await SQL_SERVERS[kind].query<{ name: string }>(url, sql);
   return rows.map((row) => row.name).sort();
-}
-
-function runMigrateScript(
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((done) => {
-    const child = spawn(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/migrate.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('exit', (code) => done({ code, out }));
-  });
 }

@@ -1,7 +1,9 @@
 // The database servers SQL sink tests run against: throwaway databases created per test on the
 // machine's MariaDB and PostgreSQL, and reading back what a sink stored, straight from the rows.
 
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { EventRecord, ParkedRecord, TaskIndex } from '../../lib/sinks/record';
@@ -172,4 +174,22 @@ function outputFile(row: OutputRowRead) {
     ok: row.ok === true || row.ok === 1,
     message: row.message,
   };
+}
+
+/** Runs `npm run migrate`'s script in a child process with `env` added; its output and code. */
+export function runMigrate(
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string }> {
+  const root = resolve(__dirname, '../..');
+  return new Promise((done) => {
+    const child = spawn(resolve(root, 'node_modules/.bin/tsx'), ['scripts/migrate.ts'], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => done({ code, out }));
+  });
 }

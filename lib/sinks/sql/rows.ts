@@ -22,6 +22,9 @@ export interface EventRow {
   content: string;
 }
 
+/** The columns of vod_outputs, in the order outputValues gives their values. */
+export const OUTPUT_COLUMNS = 'event_key, position, task_id, file_id, url, file_type, ok, message';
+
 export interface OutputRow {
   key: string;
   position: number;
@@ -84,4 +87,10 @@ export function parkedRow(event: VodEvent, reason: string): ParkedRow {
     reason,
     content: JSON.stringify(event.content ?? null),
   };
+}
+
+/** One output row as statement values, in the order of OUTPUT_COLUMNS. */
+export function outputValues(row: OutputRow): unknown[] {
+  const { key, position, taskId, fileId, url, fileType, ok, message } = row;
+  return [key, position, taskId, fileId, url, fileType, ok, message];
 }
