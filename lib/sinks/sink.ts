@@ -31,7 +31,3 @@ export interface Sink {
   /** Releases connections; the sink may be reused until then (warm invocations). */
   close(): Promise<void>;
 }
-
-export function isSafeToConfirm(outcome: WriteOutcome): boolean {
-  return outcome.status !== 'failed';
-}
